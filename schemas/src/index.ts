@@ -1,0 +1,11 @@
+// The package entry: every shared shape, declared once.
+export * from "./common.ts"
+export * from "./problem.ts"
+export * from "./user.ts"
+export * from "./api-key.ts"
+export * from "./template.ts"
+export * from "./session.ts"
+export * from "./agent.ts"
+export * from "./audit.ts"
+export * from "./protocol.ts"
+export * from "./stream-frame.ts"

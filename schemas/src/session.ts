@@ -1,0 +1,73 @@
+// Sessions and their lifecycle. The transition table is the one source of truth for states.
+import { type Static, Type } from "@sinclair/typebox"
+import { Nullable, Timestamp, Uuid } from "./common.ts"
+import { Resources } from "./template.ts"
+
+export const SESSION_STATES = [
+  "pending",
+  "starting",
+  "running",
+  "hibernating",
+  "hibernated",
+  "waking",
+  "stopping",
+  "stopped",
+  "failed",
+] as const
+export const SessionState = Type.Union(SESSION_STATES.map((s) => Type.Literal(s)))
+export type SessionState = (typeof SESSION_STATES)[number]
+
+/** Which state may follow which. Anything not listed is refused. */
+export const SESSION_TRANSITIONS: Readonly<Record<SessionState, readonly SessionState[]>> = {
+  pending: ["starting", "stopping", "stopped", "failed"],
+  starting: ["running", "stopping", "failed"],
+  running: ["hibernating", "stopping", "failed"],
+  hibernating: ["hibernated", "stopping", "failed"],
+  hibernated: ["waking", "stopping", "failed"],
+  waking: ["running", "stopping", "failed"],
+  stopping: ["stopped", "failed"],
+  stopped: [],
+  failed: ["stopping", "stopped"],
+}
+
+export const canTransition = (from: SessionState, to: SessionState): boolean =>
+  SESSION_TRANSITIONS[from].includes(to)
+
+/** States in which a session holds (or is about to hold) resources on an agent. */
+export const ACTIVE_STATES: readonly SessionState[] = ["pending", "starting", "running", "hibernating", "waking"]
+export const isTerminal = (state: SessionState): boolean => state === "stopped" || state === "failed"
+
+export const Session = Type.Object({
+  id: Uuid,
+  userId: Uuid,
+  templateId: Uuid,
+  templateName: Type.String(),
+  state: SessionState,
+  reason: Nullable(Type.String({ description: "Why the session failed or stopped, when known" })),
+  agentId: Nullable(Uuid),
+  resources: Resources,
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+  startedAt: Nullable(Timestamp),
+  stoppedAt: Nullable(Timestamp),
+  lastActivityAt: Nullable(Timestamp),
+})
+export type Session = Static<typeof Session>
+
+export const CreateSession = Type.Object(
+  {
+    templateId: Uuid,
+    resources: Type.Optional(Type.Partial(Resources, { additionalProperties: false })),
+  },
+  { additionalProperties: false },
+)
+export type CreateSession = Static<typeof CreateSession>
+
+export const SessionQuery = Type.Object({
+  state: Type.Optional(SessionState),
+  userId: Type.Optional(Uuid),
+  all: Type.Optional(Type.Boolean({ description: "Admins: list every user's sessions" })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
+  offset: Type.Optional(Type.Integer({ minimum: 0 })),
+})
+export type SessionQuery = Static<typeof SessionQuery>
