@@ -1,12 +1,12 @@
 // The seam between the shared agent runtime and one platform (Docker, Kubernetes).
 import type { Capacity, SessionReport, SessionSpec } from "@streamspace/schemas"
 
-/** A duplex byte connection to a session's VNC server, already past RFB security. */
-export interface VncConnection {
-  /** Bytes from the VNC server (starting with the server's ServerInit-ready RFB stream). */
-  readonly readable: ReadableStream<Uint8Array>
-  write(bytes: Uint8Array): Promise<void>
-  close(): void
+/** Where a session's VNC server listens and the secret it demands (VNC authentication). */
+export interface VncTarget {
+  host: string
+  port: number
+  /** Per-session VNC password; only the agent knows it. The runtime completes RFB security with it. */
+  password: string
 }
 
 export interface SessionDriver {
@@ -28,6 +28,6 @@ export interface SessionDriver {
    */
   reconcile(known: readonly string[]): Promise<SessionReport[]>
   capacity(): Promise<Capacity>
-  /** Open a byte stream to the session's VNC server with RFB security already completed. */
-  openVnc(sessionId: string): Promise<VncConnection>
+  /** Address and secret of a running session's VNC server; null if the session is not running here. */
+  vncTarget(sessionId: string): Promise<VncTarget | null>
 }
