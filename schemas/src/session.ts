@@ -14,7 +14,17 @@ export const SESSION_STATES = [
   "stopped",
   "failed",
 ] as const
-export const SessionState = Type.Union(SESSION_STATES.map((s) => Type.Literal(s)))
+export const SessionState = Type.Union([
+  Type.Literal("pending"),
+  Type.Literal("starting"),
+  Type.Literal("running"),
+  Type.Literal("hibernating"),
+  Type.Literal("hibernated"),
+  Type.Literal("waking"),
+  Type.Literal("stopping"),
+  Type.Literal("stopped"),
+  Type.Literal("failed"),
+])
 export type SessionState = (typeof SESSION_STATES)[number]
 
 /** Which state may follow which. Anything not listed is refused. */
@@ -33,14 +43,14 @@ export const SESSION_TRANSITIONS: Readonly<Record<SessionState, readonly Session
 export const canTransition = (from: SessionState, to: SessionState): boolean =>
   SESSION_TRANSITIONS[from].includes(to)
 
-/** States in which a session holds (or is about to hold) resources on an agent. */
-export const ACTIVE_STATES: readonly SessionState[] = ["pending", "starting", "running", "hibernating", "waking"]
+/** States in which a session holds (or is about to hold) a workload on an agent. */
+export const ACTIVE_STATES: readonly SessionState[] = SESSION_STATES.filter((s) => s !== "stopped" && s !== "failed")
 export const isTerminal = (state: SessionState): boolean => state === "stopped" || state === "failed"
 
 export const Session = Type.Object({
   id: Uuid,
   userId: Uuid,
-  templateId: Uuid,
+  templateId: Nullable(Uuid),
   templateName: Type.String(),
   state: SessionState,
   reason: Nullable(Type.String({ description: "Why the session failed or stopped, when known" })),

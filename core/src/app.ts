@@ -1,0 +1,83 @@
+// Builds the control plane as an Elysia app without listening: tests call app.handle, main.ts listens.
+import { openapi } from "@elysiajs/openapi"
+import { Elysia } from "elysia"
+import type { CoreDeps } from "./deps.ts"
+import { healthRoutes } from "./http/health.ts"
+import { httpPlugins } from "./http/plugins.ts"
+import { problemResponse, toAppError } from "./http/problem.ts"
+import { AuditWriter } from "./http/request-context.ts"
+import type { Database } from "./infra/db/connect.ts"
+import type { Logger } from "./infra/log.ts"
+import { agentRoutes } from "./modules/agents/index.ts"
+import { apiKeyRoutes } from "./modules/api-keys/index.ts"
+import { auditRoutes } from "./modules/audit/index.ts"
+import { createPrincipalResolver } from "./modules/identity/principal.ts"
+import { createTokenService } from "./modules/identity/tokens.ts"
+import { sessionRoutes } from "./modules/sessions/index.ts"
+import { templateRoutes } from "./modules/templates/index.ts"
+import { userRoutes } from "./modules/users/index.ts"
+
+export const OPENAPI_JSON_PATH = "/api/openapi/json"
+
+export interface AppOptions {
+  db: Database
+  log: Logger
+  signingKey: string
+  accessTokenTtlSeconds: number
+}
+
+export function createApp(options: AppOptions) {
+  const { db, log } = options
+  const tokens = createTokenService(options.signingKey, options.accessTokenTtlSeconds)
+  const deps = { db, sql: db.sql, log, tokens } as CoreDeps
+  deps.principals = createPrincipalResolver(deps)
+  const audit = new AuditWriter(db.sql, log)
+  const http = httpPlugins(audit, deps.principals)
+
+  const app = new Elysia({ name: "streamspace-core" })
+    .onError(({ code, error, request, set }) => {
+      const requestId = typeof set.headers["x-request-id"] === "string" ? set.headers["x-request-id"] : undefined
+      const known = toAppError(code, error, code === "VALIDATION" ? String((error as { type?: string }).type ?? "body") : "body")
+      if (known) {
+        set.status = known.status
+        return problemResponse(known, requestId)
+      }
+      log.error({ err: error, url: request.url, method: request.method, requestId }, "unhandled error")
+      set.status = 500
+      return new Response(
+        JSON.stringify({
+          type: "about:blank",
+          title: "Internal error",
+          status: 500,
+          detail: "Something went wrong on our side. The request id identifies it in the logs.",
+          code: "INTERNAL",
+          ...(requestId ? { requestId } : {}),
+        }),
+        { status: 500, headers: { "content-type": "application/problem+json" } },
+      )
+    })
+    .use(
+      openapi({
+        path: "/api/docs",
+        specPath: OPENAPI_JSON_PATH,
+        documentation: {
+          info: { title: "StreamSpace API", version: "1.0.0", description: "Control plane of StreamSpace." },
+          components: {
+            securitySchemes: { bearer: { type: "http", scheme: "bearer", description: "Access token (JWT) or API key (ssk_…)" } },
+          },
+          security: [{ bearer: [] }],
+        },
+      }),
+    )
+    .use(healthRoutes(db))
+    .use(userRoutes(deps, http))
+    .use(apiKeyRoutes(deps, http))
+    .use(templateRoutes(deps, http))
+    .use(sessionRoutes(deps, http))
+    .use(agentRoutes(deps, http))
+    .use(auditRoutes(deps, http))
+
+  return { app, deps, audit }
+}
+
+export type CoreApp = ReturnType<typeof createApp>["app"]

@@ -1,0 +1,10 @@
+// The HTTP plugins every feature route uses: request id + audit, and the caller's principal.
+import { Elysia } from "elysia"
+import type { PrincipalResolver } from "../modules/identity/principal.ts"
+import { authContext } from "./auth-context.ts"
+import { type AuditWriter, requestContext } from "./request-context.ts"
+
+export const httpPlugins = (audit: AuditWriter, principals: PrincipalResolver) =>
+  new Elysia({ name: "http-plugins" }).use(requestContext(audit)).use(authContext(principals))
+
+export type HttpPlugins = ReturnType<typeof httpPlugins>

@@ -1,0 +1,64 @@
+// Renders any thrown error as RFC 9457 problem+json; unknown errors become a bare 500.
+import type { FieldError, Problem } from "@streamspace/schemas"
+import { AppError, MalformedRequest, NotFound, ValidationFailed } from "./errors.ts"
+
+export const PROBLEM_CONTENT_TYPE = "application/problem+json"
+
+const problemType = (code: string) => `https://streamspace.dev/problems/${code.toLowerCase().replaceAll("_", "-")}`
+
+export function problemOf(error: AppError, requestId?: string): Problem {
+  const body: Problem = {
+    type: problemType(error.code),
+    title: error.title,
+    status: error.status,
+    detail: error.message,
+    code: error.code,
+  }
+  if (requestId) body.requestId = requestId
+  if (error.errors) body.errors = error.errors
+  return body
+}
+
+export const problemResponse = (error: AppError, requestId?: string): Response =>
+  new Response(JSON.stringify(problemOf(error, requestId)), {
+    status: error.status,
+    headers: { "content-type": PROBLEM_CONTENT_TYPE, ...(requestId ? { "x-request-id": requestId } : {}) },
+  })
+
+interface TypeBoxIssue {
+  path: string
+  message: string
+  schema?: { description?: string }
+}
+
+/** Elysia's validation error lists TypeBox issues; we name each field as a JSON pointer. */
+export function fieldErrorsOf(error: { all?: readonly unknown[] }, where: string): FieldError[] {
+  const issues = (error.all ?? []) as TypeBoxIssue[]
+  const seen = new Set<string>()
+  const out: FieldError[] = []
+  for (const issue of issues) {
+    const field = `${where === "body" ? "" : `${where}:`}${issue.path || "/"}`
+    if (seen.has(field)) continue
+    seen.add(field)
+    out.push({ field, message: issue.message })
+  }
+  return out.length ? out : [{ field: where, message: "is not valid" }]
+}
+
+/** Maps Elysia's built-in error codes to our catalogue. */
+export function toAppError(code: string | number, error: unknown, where = "body"): AppError | null {
+  if (error instanceof AppError) return error
+  switch (code) {
+    case "VALIDATION":
+      return new ValidationFailed(fieldErrorsOf(error as { all?: unknown[] }, where))
+    case "PARSE":
+      return new MalformedRequest("The request body could not be parsed. Send valid JSON with content-type application/json.")
+    case "NOT_FOUND":
+      return new NotFound("The requested route")
+    case "INVALID_COOKIE_SIGNATURE":
+    case "INVALID_FILE_TYPE":
+      return new MalformedRequest((error as Error).message)
+    default:
+      return null
+  }
+}

@@ -1,0 +1,33 @@
+// Versioned SQL migrations, applied at start in one transaction; running them twice is a no-op.
+import type { RootSql, Sql } from "./connect.ts"
+import m0001 from "./migrations/0001_init.sql" with { type: "text" }
+
+export const MIGRATIONS: readonly { version: number; name: string; sql: string }[] = [
+  { version: 1, name: "init", sql: m0001 },
+]
+
+/** Serialises concurrent starters (several replicas) on one advisory lock. */
+const MIGRATION_LOCK = 7_281_100
+
+export async function migrate(sql: RootSql): Promise<number[]> {
+  return sql.begin(async (tx) => {
+    await tx`select pg_advisory_xact_lock(${MIGRATION_LOCK})`
+    await tx`create table if not exists schema_migrations (
+      version integer primary key, name text not null, applied_at timestamptz not null default now())`
+    const done = new Set((await tx<{ version: number }[]>`select version from schema_migrations`).map((r) => r.version))
+    const applied: number[] = []
+    for (const m of MIGRATIONS) {
+      if (done.has(m.version)) continue
+      await tx.unsafe(m.sql)
+      await tx`insert into schema_migrations (version, name) values (${m.version}, ${m.name})`
+      applied.push(m.version)
+    }
+    return applied
+  })
+}
+
+export async function pendingMigrations(sql: Sql): Promise<number> {
+  const rows = await sql<{ version: number }[]>`select version from schema_migrations`
+  const done = new Set(rows.map((r) => r.version))
+  return MIGRATIONS.filter((m) => !done.has(m.version)).length
+}

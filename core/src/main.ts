@@ -1,0 +1,62 @@
+// The control plane's entry point: the only place that reads the environment.
+import { createApp } from "./app.ts"
+import { ensureFirstAdmin, ensureSigningKey } from "./bootstrap.ts"
+import { ConfigError, loadConfig } from "./config.ts"
+import { connectPglite, connectPostgres, type Database } from "./infra/db/connect.ts"
+import { migrate } from "./infra/db/migrate.ts"
+import { createLogger } from "./infra/log.ts"
+import { seedDefaultCatalog } from "./modules/templates/service.ts"
+
+let config: ReturnType<typeof loadConfig>
+try {
+  config = loadConfig(process.env)
+} catch (e) {
+  if (!(e instanceof ConfigError)) throw e
+  console.error(e.message)
+  process.exit(2)
+}
+
+const log = createLogger(config.LOG_LEVEL)
+const startedAt = performance.now()
+
+let db: Database
+try {
+  db = config.DATABASE_URL ? await connectPostgres(config.DATABASE_URL) : await connectPglite(config.DATA_DIR)
+} catch (e) {
+  console.error(`Cannot open the database: ${(e as Error).message}`)
+  process.exit(1)
+}
+const applied = await migrate(db.sql)
+const signingKey = await ensureSigningKey(db.sql, config.JWT_SECRET)
+const { app, deps, audit } = createApp({
+  db,
+  log,
+  signingKey,
+  accessTokenTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
+})
+if (await seedDefaultCatalog(deps)) log.info("installed the default catalog")
+const setup = await ensureFirstAdmin(db.sql, config.ADMIN_USERNAME)
+
+app.listen({ port: config.PORT, hostname: config.HOST })
+log.info(
+  { port: app.server?.port, database: db.kind, migrationsApplied: applied, startMs: Math.round(performance.now() - startedAt) },
+  "StreamSpace control plane ready",
+)
+if (setup) {
+  // Printed on purpose, once per start until setup is done: the only way to claim the admin account.
+  const url = `${config.PUBLIC_URL ?? `http://localhost:${app.server?.port}`}/setup`
+  console.log(`\n  First run: open ${url} and enter this one-time setup token for "${setup.username}":\n\n    ${setup.token}\n`)
+}
+
+let stopping = false
+async function shutdown(signal: string) {
+  if (stopping) return
+  stopping = true
+  log.info({ signal }, "shutting down")
+  await app.stop()
+  await audit.settled()
+  await db.close()
+  process.exit(0)
+}
+process.on("SIGTERM", () => void shutdown("SIGTERM"))
+process.on("SIGINT", () => void shutdown("SIGINT"))

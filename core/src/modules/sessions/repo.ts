@@ -1,0 +1,61 @@
+// SQL for sessions. State changes are compare-and-set on the allowed previous states.
+import { ACTIVE_STATES, type Resources, type Session, type SessionQuery, type SessionState } from "@streamspace/schemas"
+import type { Sql } from "../../infra/db/connect.ts"
+
+const columns = (sql: Sql) =>
+  sql`id, user_id, template_id, template_name, state, reason, agent_id, resources, created_at, updated_at,
+    started_at, stopped_at, last_activity_at`
+
+export const insertSession = async (
+  sql: Sql,
+  s: { userId: string; templateId: string; templateName: string; resources: Resources },
+) =>
+  (
+    await sql<Session[]>`insert into sessions (user_id, template_id, template_name, state, resources)
+      values (${s.userId}, ${s.templateId}, ${s.templateName}, 'pending', ${sql.json(s.resources)})
+      returning ${columns(sql)}`
+  )[0] as Session
+
+export const findSession = async (sql: Sql, id: string) =>
+  (await sql<Session[]>`select ${columns(sql)} from sessions where id = ${id}`)[0] ?? null
+
+export async function listSessions(sql: Sql, q: SessionQuery & { ownerId: string | null }) {
+  const where = sql`where (${q.ownerId}::uuid is null or user_id = ${q.ownerId})
+    and (${q.userId ?? null}::uuid is null or user_id = ${q.userId ?? null})
+    and (${q.state ?? null}::text is null or state = ${q.state ?? null})`
+  const items = await sql<Session[]>`select ${columns(sql)} from sessions ${where}
+    order by created_at desc limit ${q.limit ?? 50} offset ${q.offset ?? 0}`
+  const [count] = await sql<{ n: number }[]>`select count(*)::int as n from sessions ${where}`
+  return { items, total: count?.n ?? 0 }
+}
+
+/**
+ * Moves a session to `to` only if it is still in one of `from`: two racing updates cannot both
+ * win, and a stale caller gets null instead of overwriting newer state.
+ */
+export async function setState(
+  sql: Sql,
+  id: string,
+  from: readonly SessionState[],
+  to: SessionState,
+  fields: { reason?: string | null; agentId?: string | null } = {},
+) {
+  const rows = await sql<Session[]>`update sessions set state = ${to}, updated_at = now(),
+      reason = ${fields.reason === undefined ? sql`reason` : fields.reason},
+      agent_id = ${fields.agentId === undefined ? sql`agent_id` : fields.agentId},
+      started_at = ${to === "running" ? sql`coalesce(started_at, now())` : sql`started_at`},
+      stopped_at = ${to === "stopped" || to === "failed" ? sql`now()` : sql`stopped_at`}
+    where id = ${id} and state = any(${from as SessionState[]}::text[])
+    returning ${columns(sql)}`
+  return rows[0] ?? null
+}
+
+export const deleteSessionRow = async (sql: Sql, id: string) => (await sql`delete from sessions where id = ${id}`).count > 0
+
+export const countActive = async (sql: Sql, by: { userId?: string; templateId?: string }) =>
+  (
+    await sql<{ n: number }[]>`select count(*)::int as n from sessions
+      where state = any(${ACTIVE_STATES as SessionState[]}::text[])
+        and (${by.userId ?? null}::uuid is null or user_id = ${by.userId ?? null})
+        and (${by.templateId ?? null}::uuid is null or template_id = ${by.templateId ?? null})`
+  )[0]?.n ?? 0

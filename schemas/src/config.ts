@@ -1,0 +1,29 @@
+// Control-plane configuration, read from the environment once at start-up.
+import { type Static, Type } from "@sinclair/typebox"
+
+export const LogLevel = Type.Union([
+  Type.Literal("fatal"),
+  Type.Literal("error"),
+  Type.Literal("warn"),
+  Type.Literal("info"),
+  Type.Literal("debug"),
+  Type.Literal("trace"),
+  Type.Literal("silent"),
+])
+
+export const CoreConfig = Type.Object({
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8080, description: "HTTP port to listen on" }),
+  HOST: Type.String({ minLength: 1, default: "0.0.0.0", description: "Address to bind" }),
+  DATABASE_URL: Type.Optional(
+    Type.String({ pattern: "^postgres(ql)?://", description: "PostgreSQL URL; unset → embedded PGlite" }),
+  ),
+  DATA_DIR: Type.String({ minLength: 1, default: "./data", description: "Where the embedded database lives" }),
+  JWT_SECRET: Type.Optional(
+    Type.String({ minLength: 32, description: "HS256 key for access tokens; unset → generated once and kept in the database" }),
+  ),
+  ACCESS_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 30, maximum: 86400, default: 900 }),
+  LOG_LEVEL: Type.Union(LogLevel.anyOf, { default: "info", description: "fatal | error | warn | info | debug | trace | silent" }),
+  ADMIN_USERNAME: Type.String({ pattern: "^[a-z0-9][a-z0-9._-]{1,63}$", default: "admin", description: "Name of the first admin account" }),
+  PUBLIC_URL: Type.Optional(Type.String({ pattern: "^https?://", description: "URL users reach the portal at" })),
+})
+export type CoreConfig = Static<typeof CoreConfig>
