@@ -1,0 +1,80 @@
+// Runs every suite of the repo and prints one closing line: `N passed, N failed`.
+// Usage: bun run test [--db pglite|postgres|both]   (default: both when PostgreSQL answers)
+import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs"
+import { join } from "node:path"
+import postgres from "postgres"
+
+const root = join(import.meta.dir, "..")
+const outDir = join(root, "artifacts", "test-results")
+rmSync(outDir, { recursive: true, force: true })
+mkdirSync(outDir, { recursive: true })
+
+const dbArg = process.argv.includes("--db") ? process.argv[process.argv.indexOf("--db") + 1] : "auto"
+
+async function postgresAnswers(): Promise<boolean> {
+  const sql = postgres(process.env.TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres", {
+    max: 1,
+    connect_timeout: 3,
+    onnotice: () => {},
+  })
+  try {
+    await sql`select 1`
+    return true
+  } catch {
+    return false
+  } finally {
+    await sql.end({ timeout: 1 })
+  }
+}
+
+interface Totals {
+  passed: number
+  failed: number
+}
+const totals: Totals = { passed: 0, failed: 0 }
+
+/** Counts from a JUnit XML report: bun test writes one with --reporter=junit. */
+function countJunit(file: string): Totals {
+  if (!existsSync(file)) return { passed: 0, failed: 1 }
+  const xml = readFileSync(file, "utf8")
+  const tests = Number(xml.match(/<testsuites[^>]*\btests="(\d+)"/)?.[1] ?? 0)
+  const failures = Number(xml.match(/<testsuites[^>]*\bfailures="(\d+)"/)?.[1] ?? 0)
+  const skipped = Number(xml.match(/<testsuites[^>]*\bskipped="(\d+)"/)?.[1] ?? 0)
+  // A skipped test counts as a failure here: the house rule is that nothing is skipped.
+  return { passed: tests - failures - skipped, failed: failures + skipped }
+}
+
+async function bunSuite(name: string, paths: string[], env: Record<string, string> = {}) {
+  const report = join(outDir, `${name}.xml`)
+  console.log(`\n=== ${name}: bun test ${paths.join(" ")}`)
+  const proc = Bun.spawn(
+    ["bun", "test", "--timeout", "120000", "--reporter=junit", `--reporter-outfile=${report}`, ...paths],
+    { cwd: root, stdout: "inherit", stderr: "inherit", env: { ...process.env, ...env } },
+  )
+  const code = await proc.exited
+  const counts = countJunit(report)
+  // A crashed runner that wrote no failures still failed.
+  if (code !== 0 && counts.failed === 0) counts.failed = 1
+  console.log(`=== ${name}: ${counts.passed} passed, ${counts.failed} failed`)
+  totals.passed += counts.passed
+  totals.failed += counts.failed
+}
+
+/** Folders that hold bun tests (the plugin runtime's node:test files are run by node, below). */
+const withTests = (dirs: string[]) =>
+  dirs.filter((dir) =>
+    [...new Bun.Glob(`${dir}/**/*.test.ts`).scanSync({ cwd: root })].some((f) => !f.includes("node_modules") && !f.startsWith("plugins/runtime/")),
+  )
+const dbSuitePaths = withTests(["core", "sdk", "schemas"])
+const otherPaths = withTests(["agents", "plugins", "images", "bench"])
+
+const wantPostgres =
+  dbArg === "postgres" || dbArg === "both" || (dbArg === "auto" && (process.env.CI === "true" || (await postgresAnswers())))
+const wantPglite = dbArg !== "postgres"
+
+if (wantPglite) await bunSuite("core-on-pglite", dbSuitePaths, { TEST_DATABASE: "pglite" })
+if (wantPostgres) await bunSuite("core-on-postgres", dbSuitePaths, { TEST_DATABASE: "postgres" })
+if (otherPaths.length) await bunSuite("agents-plugins", otherPaths)
+
+console.log(`\n${totals.passed} passed, ${totals.failed} failed`)
+process.exit(totals.failed > 0 ? 1 : 0)
