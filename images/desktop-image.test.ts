@@ -11,7 +11,14 @@ test("the image is built once per recipe and found by its content hash afterward
   expect(again).toEqual({ image: first.image, built: false })
   expect(progress.at(-1)).toBe(`[desktop-image] ready ${first.image} (cached)`)
 
-  const inspect = Bun.spawnSync(["docker", "image", "inspect", "--format", "{{.Config.User}} {{json .Config.ExposedPorts}}", first.image])
+  const inspect = Bun.spawnSync([
+    "docker",
+    "image",
+    "inspect",
+    "--format",
+    "{{.Config.User}} {{json .Config.ExposedPorts}}",
+    first.image,
+  ])
   expect(inspect.stdout.toString().trim()).toBe('1000 {"5900/tcp":{}}')
 }, 600_000)
 

@@ -47,10 +47,12 @@ function countJunit(file: string): Totals {
 async function bunSuite(name: string, paths: string[], env: Record<string, string> = {}) {
   const report = join(outDir, `${name}.xml`)
   console.log(`\n=== ${name}: bun test ${paths.join(" ")}`)
-  const proc = Bun.spawn(
-    ["bun", "test", "--timeout", "120000", "--reporter=junit", `--reporter-outfile=${report}`, ...paths],
-    { cwd: root, stdout: "inherit", stderr: "inherit", env: { ...process.env, ...env } },
-  )
+  const proc = Bun.spawn(["bun", "test", "--timeout", "120000", "--reporter=junit", `--reporter-outfile=${report}`, ...paths], {
+    cwd: root,
+    stdout: "inherit",
+    stderr: "inherit",
+    env: { ...process.env, ...env },
+  })
   const code = await proc.exited
   const counts = countJunit(report)
   // A crashed runner that wrote no failures still failed.
@@ -63,7 +65,9 @@ async function bunSuite(name: string, paths: string[], env: Record<string, strin
 /** Folders that hold bun tests (the plugin runtime's node:test files are run by node, below). */
 const withTests = (dirs: string[]) =>
   dirs.filter((dir) =>
-    [...new Bun.Glob(`${dir}/**/*.test.ts`).scanSync({ cwd: root })].some((f) => !f.includes("node_modules") && !f.startsWith("plugins/runtime/")),
+    [...new Bun.Glob(`${dir}/**/*.test.ts`).scanSync({ cwd: root })].some(
+      (f) => !f.includes("node_modules") && !f.startsWith("plugins/runtime/"),
+    ),
   )
 const dbSuitePaths = withTests(["core", "sdk", "schemas"])
 const otherPaths = withTests(["agents", "plugins", "images", "bench"])

@@ -26,8 +26,10 @@ export async function ensureFirstAdmin(sql: Sql, username: string): Promise<{ to
   if (await getSetting<boolean>(sql, SETUP_DONE_KEY)) return null
   await sql`insert into users (username, display_name, role)
     select ${username}, 'Administrator', 'admin' where not exists (select 1 from users)`
-  const admin = (await sql<{ id: string; username: string }[]>`
-    select id, username from users where role = 'admin' order by created_at limit 1`)[0]
+  const admin = (
+    await sql<{ id: string; username: string }[]>`
+    select id, username from users where role = 'admin' order by created_at limit 1`
+  )[0]
   if (!admin) return null
   const token = newSecret("sst", 24)
   const value: SetupToken = {

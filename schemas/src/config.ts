@@ -23,7 +23,11 @@ export const CoreConfig = Type.Object({
   ),
   ACCESS_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 30, maximum: 86400, default: 900 }),
   LOG_LEVEL: Type.Union(LogLevel.anyOf, { default: "info", description: "fatal | error | warn | info | debug | trace | silent" }),
-  ADMIN_USERNAME: Type.String({ pattern: "^[a-z0-9][a-z0-9._-]{1,63}$", default: "admin", description: "Name of the first admin account" }),
+  ADMIN_USERNAME: Type.String({
+    pattern: "^[a-z0-9][a-z0-9._-]{1,63}$",
+    default: "admin",
+    description: "Name of the first admin account",
+  }),
   PUBLIC_URL: Type.Optional(Type.String({ pattern: "^https?://", description: "URL users reach the portal at" })),
 })
 export type CoreConfig = Static<typeof CoreConfig>

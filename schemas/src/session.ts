@@ -40,8 +40,7 @@ export const SESSION_TRANSITIONS: Readonly<Record<SessionState, readonly Session
   failed: ["stopping", "stopped"],
 }
 
-export const canTransition = (from: SessionState, to: SessionState): boolean =>
-  SESSION_TRANSITIONS[from].includes(to)
+export const canTransition = (from: SessionState, to: SessionState): boolean => SESSION_TRANSITIONS[from].includes(to)
 
 /** States in which a session holds (or is about to hold) a workload on an agent. */
 export const ACTIVE_STATES: readonly SessionState[] = SESSION_STATES.filter((s) => s !== "stopped" && s !== "failed")

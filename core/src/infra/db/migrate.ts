@@ -2,9 +2,7 @@
 import type { RootSql, Sql } from "./connect.ts"
 import m0001 from "./migrations/0001_init.sql" with { type: "text" }
 
-export const MIGRATIONS: readonly { version: number; name: string; sql: string }[] = [
-  { version: 1, name: "init", sql: m0001 },
-]
+export const MIGRATIONS: readonly { version: number; name: string; sql: string }[] = [{ version: 1, name: "init", sql: m0001 }]
 
 /** Serialises concurrent starters (several replicas) on one advisory lock. */
 const MIGRATION_LOCK = 7_281_100

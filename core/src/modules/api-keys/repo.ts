@@ -21,7 +21,9 @@ export const findApiKey = async (sql: Sql, id: string) =>
   (await sql<ApiKey[]>`select ${columns(sql)} from api_keys where id = ${id}`)[0] ?? null
 
 export const revokeApiKey = async (sql: Sql, id: string) =>
-  (await sql<ApiKey[]>`update api_keys set revoked_at = coalesce(revoked_at, now()) where id = ${id} returning ${columns(sql)}`)[0] ?? null
+  (
+    await sql<ApiKey[]>`update api_keys set revoked_at = coalesce(revoked_at, now()) where id = ${id} returning ${columns(sql)}`
+  )[0] ?? null
 
 /** The key's owner, if the key is live and the owner enabled. */
 export const findLiveKeyOwner = async (sql: Sql, secretHash: string) =>

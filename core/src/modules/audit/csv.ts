@@ -1,7 +1,19 @@
 // Audit export as CSV (RFC 4180 quoting), for spreadsheets and SIEM imports.
 import type { AuditEvent } from "@streamspace/schemas"
 
-const COLUMNS = ["at", "actorName", "actorId", "action", "targetType", "targetId", "outcome", "status", "ip", "requestId", "detail"] as const
+const COLUMNS = [
+  "at",
+  "actorName",
+  "actorId",
+  "action",
+  "targetType",
+  "targetId",
+  "outcome",
+  "status",
+  "ip",
+  "requestId",
+  "detail",
+] as const
 
 const cell = (v: unknown): string => {
   const s = v === null || v === undefined ? "" : typeof v === "object" ? JSON.stringify(v) : String(v)

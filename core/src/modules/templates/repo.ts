@@ -36,7 +36,11 @@ export const findTemplate = async (sql: Sql, id: string) =>
 
 export const insertTemplate = async (sql: Sql, t: TemplateInput) => {
   const row = rowOf(t)
-  return (await sql<Template[]>`insert into templates ${sql({ ...row, resources: sql.json(row.resources), env: sql.json(row.env) })} returning *`)[0] as Template
+  return (
+    await sql<
+      Template[]
+    >`insert into templates ${sql({ ...row, resources: sql.json(row.resources), env: sql.json(row.env) })} returning *`
+  )[0] as Template
 }
 
 /** Import semantics: a template with the same name is replaced, others are added. */

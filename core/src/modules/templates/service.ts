@@ -39,7 +39,10 @@ export async function updateTemplate(deps: CoreDeps, id: string, patch: UpdateTe
 export async function deleteTemplate(deps: CoreDeps, id: string): Promise<void> {
   const active = await countActiveSessionsOfTemplate(deps, id)
   if (active > 0)
-    throw new Conflict(`${active} active session(s) use this template. Disable it instead, or stop them first.`, "TEMPLATE_IN_USE")
+    throw new Conflict(
+      `${active} active session(s) use this template. Disable it instead, or stop them first.`,
+      "TEMPLATE_IN_USE",
+    )
   if (!(await repo.deleteTemplate(deps.sql, id))) throw new NotFound("That template")
 }
 

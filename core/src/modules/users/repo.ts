@@ -2,8 +2,7 @@
 import type { CreateUser, Role, UpdateUser, User, UserQuery } from "@streamspace/schemas"
 import type { Sql } from "../../infra/db/connect.ts"
 
-const columns = (sql: Sql) =>
-  sql`id, username, email, display_name, role, disabled, created_at, updated_at, last_sign_in_at`
+const columns = (sql: Sql) => sql`id, username, email, display_name, role, disabled, created_at, updated_at, last_sign_in_at`
 
 export const findUserById = async (sql: Sql, id: string) =>
   (await sql<User[]>`select ${columns(sql)} from users where id = ${id}`)[0] ?? null

@@ -7,7 +7,9 @@ import { countActiveSessionsOf } from "../sessions/service.ts"
 import * as repo from "./repo.ts"
 
 const isUniqueViolation = (e: unknown, constraint: string) =>
-  typeof e === "object" && e !== null && (e as { code?: string }).code === "23505" &&
+  typeof e === "object" &&
+  e !== null &&
+  (e as { code?: string }).code === "23505" &&
   String((e as { constraint_name?: string }).constraint_name ?? "").includes(constraint)
 
 export async function createUser(deps: CoreDeps, input: CreateUser): Promise<User> {
