@@ -96,7 +96,7 @@ describe("reconcile after an agent restart", () => {
   test("a hibernated session is adopted as hibernated, a crashed one as failed", async () => {
     await driver.hibernate(alice.sessionId)
     execIn(containerOf(options, bob.sessionId), "kill -KILL $(pgrep -x Xvnc)")
-    await Bun.sleep(300)
+    await docker.getContainer(containerOf(options, bob.sessionId)).wait()
     const reports = await driver.reconcile([alice.sessionId, bob.sessionId])
     const byId = new Map(reports.map((r) => [r.sessionId, r]))
     expect(byId.get(alice.sessionId)?.state).toBe("hibernated")
