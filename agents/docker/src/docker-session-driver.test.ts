@@ -16,7 +16,10 @@ describe("one session from start to stop", () => {
   const first = sessionSpec("", { resources: { cpu: 0.5, memory: 300 } })
 
   test("a started session answers VNC at its target and demands its own password", async () => {
-    expect(await driver.start({ ...spec(), resources: first.resources })).toEqual({ sessionId: first.sessionId, state: "running" })
+    expect(await driver.start({ ...spec(), resources: first.resources })).toEqual({
+      sessionId: first.sessionId,
+      state: "running",
+    })
     const target = await driver.vncTarget(first.sessionId)
     if (!target) throw new Error("a running session has a VNC target")
     expect(target.port).toBe(5900)
@@ -46,7 +49,10 @@ describe("one session from start to stop", () => {
     expect(ps.stdout).toMatch(/1000 xterm/)
     expect(ps.stdout).toMatch(/1000 Xvnc/)
     expect(ps.stdout).not.toMatch(/^\s*0 /m)
-    const environ = execIn(name, "for p in $(pgrep -x xterm) $(pgrep -x jwm) $(pgrep -x Xvnc); do tr '\\0' '\\n' < /proc/$p/environ; done")
+    const environ = execIn(
+      name,
+      "for p in $(pgrep -x xterm) $(pgrep -x jwm) $(pgrep -x Xvnc); do tr '\\0' '\\n' < /proc/$p/environ; done",
+    )
     expect(environ.stdout).toContain("DISPLAY=:0")
     expect(environ.stdout).not.toContain("VNC_PASSWORD")
   })
@@ -66,7 +72,9 @@ describe("one session from start to stop", () => {
       "streamspace.template": "desktop",
       "streamspace.managed": "true",
     })
-    expect(info.Mounts).toMatchObject([{ Type: "volume", Name: `streamspace-home-${first.userId}-desktop`, Destination: "/home/user" }])
+    expect(info.Mounts).toMatchObject([
+      { Type: "volume", Name: `streamspace-home-${first.userId}-desktop`, Destination: "/home/user" },
+    ])
     const network = await docker.getNetwork(`${options.network}`).inspect()
     expect(network.Internal).toBe(true)
     expect(network.Options?.["com.docker.network.bridge.enable_icc"]).toBe("false")

@@ -119,7 +119,8 @@ export class DockerSessionDriver implements SessionDriver {
       reports.push({ sessionId: report.sessionId, state: "stopped", reason: "removed: no known session owns this container" })
     }
     for (const id of wanted) {
-      if (!found.has(id)) reports.push({ sessionId: id, state: "failed", reason: "the session's container vanished from the Docker host" })
+      if (!found.has(id))
+        reports.push({ sessionId: id, state: "failed", reason: "the session's container vanished from the Docker host" })
     }
     return reports
   }
@@ -175,7 +176,10 @@ export class DockerSessionDriver implements SessionDriver {
   private async pull(image: string, missing: unknown): Promise<void> {
     const notHere = `The image ${image} is not on this Docker host`
     if (!this.pullMissingImages) {
-      throw new DriverError("IMAGE_NOT_FOUND", `${notHere}. Build or load it, or fix the template's image. (${dockerMessage(missing)})`)
+      throw new DriverError(
+        "IMAGE_NOT_FOUND",
+        `${notHere}. Build or load it, or fix the template's image. (${dockerMessage(missing)})`,
+      )
     }
     try {
       const stream = await this.docker.pull(image)
@@ -214,7 +218,11 @@ export class DockerSessionDriver implements SessionDriver {
       const logs = await tailLogs(container, 20)
       const tail = logs ? ` Last output:\n${logs}` : ""
       if (err instanceof BannerTimeout) {
-        throw new DriverError("VNC_TIMEOUT", `Session ${id} did not answer on VNC port ${port} within ${this.readyTimeoutMs} ms.${tail}`, true)
+        throw new DriverError(
+          "VNC_TIMEOUT",
+          `Session ${id} did not answer on VNC port ${port} within ${this.readyTimeoutMs} ms.${tail}`,
+          true,
+        )
       }
       const info = await this.inspect(id)
       const why = info ? reportFromInspect(id, info).reason : "its container was removed"

@@ -32,7 +32,10 @@ export function checkSessionId(sessionId: unknown): string {
 
 export function checkAgentName(name: string): string {
   if (DNS_LABEL.test(name) && name.length >= 2 && name.length <= 63) return name
-  throw new DriverError("INVALID_OPTIONS", `agentName must be 2-63 lower-case letters, digits and dashes, got ${JSON.stringify(name)}.`)
+  throw new DriverError(
+    "INVALID_OPTIONS",
+    `agentName must be 2-63 lower-case letters, digits and dashes, got ${JSON.stringify(name)}.`,
+  )
 }
 
 function invalidSpec(field: string, message: string): DriverError {

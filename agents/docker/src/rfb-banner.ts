@@ -20,7 +20,10 @@ export function readRfbBanner(host: string, port: number, timeoutMs: number): Pr
       received = Buffer.concat([received, chunk])
       if (received.length < BANNER_BYTES) return
       const banner = received.subarray(0, BANNER_BYTES).toString("latin1")
-      finish(BANNER.test(banner) ? null : new Error(`${host}:${port} answered ${JSON.stringify(banner)}, not an RFB banner`), banner)
+      finish(
+        BANNER.test(banner) ? null : new Error(`${host}:${port} answered ${JSON.stringify(banner)}, not an RFB banner`),
+        banner,
+      )
     })
     socket.on("error", (err) => finish(err))
     socket.on("close", () => finish(new Error(`${host}:${port} closed before sending an RFB banner`)))
@@ -59,7 +62,9 @@ export async function waitForRfbBanner(host: string, port: number, options: Wait
 
 export class BannerTimeout extends Error {
   constructor(readonly lastError: unknown) {
-    super(`no RFB banner before the deadline; last attempt: ${lastError instanceof Error ? lastError.message : String(lastError)}`)
+    super(
+      `no RFB banner before the deadline; last attempt: ${lastError instanceof Error ? lastError.message : String(lastError)}`,
+    )
   }
 }
 

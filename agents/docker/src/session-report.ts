@@ -23,8 +23,7 @@ export function reportFromState(sessionId: string, state: ContainerState): Sessi
     case "paused":
       return { sessionId, state: "hibernated" }
     case "exited":
-      if (state.exitCode !== undefined && CLEAN_EXIT.has(state.exitCode) && !state.oomKilled) return { sessionId, state: "hibernated" }
-      return { sessionId, state: "failed", reason: exitReason(state) }
+      return cleanExit(state) ? { sessionId, state: "hibernated" } : { sessionId, state: "failed", reason: exitReason(state) }
     case "removing":
       return { sessionId, state: "stopping" }
     case "created":
@@ -33,6 +32,9 @@ export function reportFromState(sessionId: string, state: ContainerState): Sessi
       return { sessionId, state: "failed", reason: `the container is ${state.status}${state.error ? `: ${state.error}` : ""}` }
   }
 }
+
+const cleanExit = (state: ContainerState) =>
+  state.exitCode !== undefined && CLEAN_EXIT.has(state.exitCode) && state.oomKilled !== true
 
 function exitReason(state: ContainerState): string {
   if (state.oomKilled) return "the session ran out of memory and was killed"
