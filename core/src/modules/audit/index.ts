@@ -3,6 +3,7 @@ import { AuditEvent, AuditQuery, Page } from "@streamspace/schemas"
 import { Elysia } from "elysia"
 import type { CoreDeps } from "../../deps.ts"
 import type { HttpPlugins } from "../../http/plugins.ts"
+import { integerQuery } from "../../http/query.ts"
 import { toCsv } from "./csv.ts"
 import { listAudit } from "./repo.ts"
 
@@ -13,7 +14,7 @@ export const auditRoutes = (deps: CoreDeps, http: HttpPlugins) =>
     .use(http)
     .get("/", ({ query }) => listAudit(deps.sql, query), {
       auth: "admin",
-      query: AuditQuery,
+      ...integerQuery(AuditQuery),
       response: { 200: Page(AuditEvent) },
       detail: { summary: "Search the audit trail", tags: ["audit"] },
     })
@@ -32,7 +33,7 @@ export const auditRoutes = (deps: CoreDeps, http: HttpPlugins) =>
       },
       {
         auth: "admin",
-        query: AuditQuery,
+        ...integerQuery(AuditQuery),
         detail: { summary: "Export the audit trail as CSV or JSON (format=csv|json)", tags: ["audit"] },
       },
     )

@@ -3,6 +3,7 @@ import { CreateSession, IdParams, Page, Session, SessionQuery } from "@streamspa
 import { Elysia } from "elysia"
 import type { CoreDeps } from "../../deps.ts"
 import type { HttpPlugins } from "../../http/plugins.ts"
+import { integerQuery } from "../../http/query.ts"
 import * as sessions from "./service.ts"
 
 export const sessionRoutes = (deps: CoreDeps, http: HttpPlugins) =>
@@ -10,7 +11,7 @@ export const sessionRoutes = (deps: CoreDeps, http: HttpPlugins) =>
     .use(http)
     .get("/", ({ user, query }) => sessions.listSessions(deps, user, query), {
       auth: "user",
-      query: SessionQuery,
+      ...integerQuery(SessionQuery),
       response: { 200: Page(Session) },
       detail: { summary: "List your sessions (admins: all=true for everyone's)", tags: ["sessions"] },
     })

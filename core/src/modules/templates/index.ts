@@ -3,6 +3,7 @@ import { CatalogImportResult, IdParams, Page, Template, TemplateInput, TemplateQ
 import { Elysia, t } from "elysia"
 import type { CoreDeps } from "../../deps.ts"
 import type { HttpPlugins } from "../../http/plugins.ts"
+import { integerQuery } from "../../http/query.ts"
 import * as templates from "./service.ts"
 
 const MAX_CATALOG_BYTES = 5 * 1024 * 1024
@@ -12,7 +13,7 @@ export const templateRoutes = (deps: CoreDeps, http: HttpPlugins) =>
     .use(http)
     .get("/", ({ user, query }) => templates.listTemplates(deps, user, query), {
       auth: "user",
-      query: TemplateQuery,
+      ...integerQuery(TemplateQuery),
       response: { 200: Page(Template) },
       detail: { summary: "Browse the catalog: search, filter by category or tag", tags: ["templates"] },
     })

@@ -3,6 +3,7 @@ import { CreateUser, IdParams, Page, UpdateUser, User, UserQuery } from "@stream
 import { Elysia } from "elysia"
 import type { CoreDeps } from "../../deps.ts"
 import type { HttpPlugins } from "../../http/plugins.ts"
+import { integerQuery } from "../../http/query.ts"
 import * as users from "./service.ts"
 
 export const userRoutes = (deps: CoreDeps, http: HttpPlugins) =>
@@ -15,7 +16,7 @@ export const userRoutes = (deps: CoreDeps, http: HttpPlugins) =>
     })
     .get("/users", ({ query }) => users.listUsers(deps, query), {
       auth: "admin",
-      query: UserQuery,
+      ...integerQuery(UserQuery),
       response: { 200: Page(User) },
       detail: { summary: "List and search users", tags: ["users"] },
     })
