@@ -22,8 +22,13 @@ const isoTimestamps = {
   parse: (x: string) => new Date(x).toISOString(),
 }
 
-// Rows come back camelCased (and sql(object) keys go out snake_cased), matching the API shapes.
-const options = { onnotice: () => {}, types: { isoTimestamps }, transform: postgres.camel } as const
+// Column names come back camelCased (and sql(object) keys go out snake_cased), matching the API shapes.
+// Only column names: postgres.camel would also rename keys inside JSON values (env: {MY_VAR} → {MYVAR}).
+const options = {
+  onnotice: () => {},
+  types: { isoTimestamps },
+  transform: { column: { from: postgres.toCamel, to: postgres.fromCamel } },
+} as const
 
 export async function connectPostgres(url: string, max = 10): Promise<Database> {
   const sql = postgres(url, { ...options, max })
