@@ -23,7 +23,11 @@ const templateFields = {
   image: Type.String({ minLength: 1, maxLength: 512 }),
   vncPort: Type.Integer({ minimum: 1, maximum: 65535, default: 5900 }),
   resources: Resources,
-  env: Type.Record(Type.String({ pattern: "^[A-Za-z_][A-Za-z0-9_]*$" }), Type.String(), { default: {} }),
+  // additionalProperties makes TypeBox check the key pattern at all (a Record alone accepts any key).
+  env: Type.Record(Type.String({ pattern: "^[A-Za-z_][A-Za-z0-9_]*$" }), Type.String(), {
+    default: {},
+    additionalProperties: false,
+  }),
   homePath: Type.String({ pattern: "^/", default: "/home/user" }),
   allowOutbound: Type.Boolean({ default: false, description: "Let the session reach the network" }),
   enabled: Type.Boolean({ default: true }),
