@@ -5,6 +5,8 @@ import { authContext } from "./auth-context.ts"
 import { type AuditWriter, requestContext } from "./request-context.ts"
 
 export const httpPlugins = (audit: AuditWriter, principals: PrincipalResolver) =>
-  new Elysia({ name: "http-plugins" }).use(requestContext(audit)).use(authContext(principals))
+  new Elysia({ name: "http-plugins" })
+    .use(requestContext(audit, (authorization) => principals.resolve(authorization ?? undefined).catch(() => null)))
+    .use(authContext(principals))
 
 export type HttpPlugins = ReturnType<typeof httpPlugins>

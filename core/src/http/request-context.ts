@@ -35,35 +35,54 @@ export class AuditWriter {
   }
 }
 
-export const requestContext = (writer: AuditWriter) =>
+const emptyNote = (): AuditNote => ({ action: null, targetType: null, targetId: null, detail: {} })
+
+type NamingContext = { audit?: AuditNote; params?: Record<string, string> }
+
+/** Names the audited action on the request's note, creating the note when the call failed before it existed. */
+const nameAction = (ctx: NamingContext, action: string) => {
+  ctx.audit ??= emptyNote()
+  ctx.audit.action ??= action
+  ctx.audit.targetType ??= action.split(".")[0] ?? null
+  if (ctx.params?.id) ctx.audit.targetId ??= ctx.params.id
+}
+
+/** Who sent a request that failed before its principal was derived (e.g. a body that does not parse). */
+export type LateIdentify = (authorization: string | null) => Promise<Principal | null>
+
+export const requestContext = (writer: AuditWriter, identify: LateIdentify) =>
   new Elysia({ name: "request-context" })
-    .derive({ as: "global" }, ({ headers, set }) => {
-      const requestId = requestIdOf(headers["x-request-id"])
-      set.headers["x-request-id"] = requestId
-      const audit: AuditNote = { action: null, targetType: null, targetId: null, detail: {} }
-      return { requestId, audit }
+    // Set before the body is parsed, so that even a malformed request answers with its id.
+    .onRequest(({ request, set }) => {
+      set.headers["x-request-id"] = requestIdOf(request.headers.get("x-request-id") ?? undefined)
     })
+    .derive({ as: "global" }, ({ set, audit }: { set: { headers: Record<string, unknown> }; audit?: AuditNote }) => ({
+      requestId: String(set.headers["x-request-id"]),
+      audit: audit ?? emptyNote(),
+    }))
     .macro({
-      /** Names the audited action before validation, so rejected calls are named too. */
+      /**
+       * Names the audited action as early as the route allows: the parse step comes before body
+       * parsing and before the auth check, so refused and malformed calls are named too. Transform
+       * covers routes with a fixed parser (parse: "text"), whose own parse hooks are not combined.
+       */
       audit(action: string) {
         return {
-          transform({ audit, params }: { audit: AuditNote; params: Record<string, string> }) {
-            audit.action = action
-            audit.targetType = action.split(".")[0] ?? null
-            if (params?.id) audit.targetId = params.id
-          },
+          parse: (ctx: NamingContext) => void nameAction(ctx, action),
+          transform: (ctx: NamingContext) => nameAction(ctx, action),
         }
       },
     })
-    .onAfterResponse({ as: "global" }, (ctx) => {
+    .onAfterResponse({ as: "global" }, async (ctx) => {
       const { request, set, server, route } = ctx
       if (!MUTATING.has(request.method) || !route) return
-      const c = ctx as typeof ctx & { audit?: AuditNote; principal?: Principal | null; requestId?: string }
+      const c = ctx as typeof ctx & { audit?: AuditNote; principal?: Principal | null }
+      const principal = c.principal !== undefined ? c.principal : await identify(request.headers.get("authorization"))
       const status = typeof set.status === "number" ? set.status : 200
       const note = c.audit
       writer.write({
-        actorId: c.principal?.id ?? null,
-        actorName: c.principal?.username ?? null,
+        actorId: principal?.id ?? null,
+        actorName: principal?.username ?? null,
         action: note?.action ?? `${request.method} ${route}`,
         targetType: note?.targetType ?? null,
         targetId: note?.targetId ?? null,
@@ -71,7 +90,7 @@ export const requestContext = (writer: AuditWriter) =>
         status,
         // The socket's address only: a client-sent X-Forwarded-For would let callers forge the trail.
         ip: server?.requestIP(request)?.address ?? null,
-        requestId: c.requestId ?? "unknown",
+        requestId: String(set.headers["x-request-id"] ?? "unknown"),
         detail: note?.detail ?? {},
       })
     })
