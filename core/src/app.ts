@@ -35,9 +35,10 @@ export function createApp(options: AppOptions) {
   const http = httpPlugins(audit, deps.principals)
 
   const app = new Elysia({ name: "streamspace-core" })
-    .onError(({ code, error, request, set }) => {
+    .onError(({ code, error, request, set, body, query }) => {
       const requestId = typeof set.headers["x-request-id"] === "string" ? set.headers["x-request-id"] : undefined
-      const known = toAppError(code, error, code === "VALIDATION" ? String((error as { type?: string }).type ?? "body") : "body")
+      const where = code === "VALIDATION" ? String((error as { type?: string }).type ?? "body") : "body"
+      const known = toAppError(code, error, where, { body, query })
       if (known) {
         set.status = known.status
         return problemResponse(known, requestId)

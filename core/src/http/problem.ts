@@ -45,9 +45,33 @@ export function fieldErrorsOf(error: { all?: readonly unknown[] }, where: string
   return out.length ? out : [{ field: where, message: "is not valid" }]
 }
 
-/** Maps Elysia's built-in error codes to our catalogue. */
-export function toAppError(code: string | number, error: unknown, where = "body"): AppError | null {
+/** PostgreSQL refuses U+0000 in text (22021) and in JSON text (22P05); TypeBox strings allow it. */
+const NUL_REFUSED = new Set(["22021", "22P05"])
+
+/** The JSON pointer of the first string holding U+0000, or null. */
+export function nulField(value: unknown, path = ""): string | null {
+  if (typeof value === "string") return value.includes("\u0000") ? path || "/" : null
+  if (value === null || typeof value !== "object") return null
+  for (const [key, item] of Object.entries(value)) {
+    const found = nulField(item, `${path}/${key}`)
+    if (found) return found
+  }
+  return null
+}
+
+/** Maps Elysia's built-in error codes, and input the database refuses, to our catalogue. */
+export function toAppError(
+  code: string | number,
+  error: unknown,
+  where = "body",
+  input: { body?: unknown; query?: unknown } = {},
+): AppError | null {
   if (error instanceof AppError) return error
+  if (NUL_REFUSED.has(String((error as { code?: unknown } | null)?.code))) {
+    const inQuery = nulField(input.query)
+    const field = nulField(input.body) ?? (inQuery ? `query:${inQuery}` : "/")
+    return new ValidationFailed([{ field, message: "must not contain the NUL character (U+0000)" }])
+  }
   switch (code) {
     case "VALIDATION":
       return new ValidationFailed(fieldErrorsOf(error as { all?: unknown[] }, where))
