@@ -1,0 +1,250 @@
+// One V8 isolate running one plugin install: load, call hooks and events, bridge host calls, stop on misbehaviour.
+import ivm from "isolated-vm"
+import { type HostMethod, type InstallStats, isHostMethod, type PluginErrorCode, type SandboxLimits } from "@streamspace/schemas"
+import { ANSWER, BRIDGE_GLOBALS, harnessSource, hostApiSource } from "./sandbox-sources.ts"
+
+export class SandboxError extends Error {
+  constructor(
+    readonly code: PluginErrorCode,
+    message: string,
+  ) {
+    super(message)
+  }
+}
+
+export interface SandboxSpec {
+  installId: string
+  pluginId: string
+  version: string
+  bundle: string
+  config: unknown
+  limits: SandboxLimits
+}
+
+/** What the sandbox needs from the runtime around it. */
+export interface SandboxHost {
+  /** Forward a host call to the core; `id` is unique in this process. */
+  hostCall(id: number, method: HostMethod, args: unknown[]): void
+  /** The install was stopped; the runtime forgets it and tells the core. */
+  crashed(sandbox: Sandbox, code: PluginErrorCode, message: string): void
+}
+
+let nextHostCallId = 1
+const HOST_API_SPECIFIER = "host:api"
+
+const classify = (error: unknown, disposed: boolean): SandboxError => {
+  if (error instanceof SandboxError) return error
+  const message = error instanceof Error ? error.message : String(error)
+  if (/memory limit/i.test(message)) return new SandboxError("PLUGIN_OUT_OF_MEMORY", `The plugin ran out of memory: ${message}`)
+  if (/timed out/i.test(message)) return new SandboxError("PLUGIN_TIMEOUT", "The plugin ran longer than its time limit.")
+  if (disposed) return new SandboxError("PLUGIN_CRASHED", `The plugin's isolate stopped: ${message}`)
+  return new SandboxError("PLUGIN_CRASHED", message)
+}
+
+export class Sandbox {
+  private crash: SandboxError | undefined
+  private readonly inFlight = new Set<(error: SandboxError) => void>()
+  private readonly pendingHostCalls = new Set<number>()
+  private active = 0
+  private calls = 0
+  private hostCalls = 0
+  private hookRef!: ivm.Reference<(name: string, input: string) => Promise<string> | string>
+  private eventRef!: ivm.Reference<(type: string, input: string) => Promise<string> | string>
+  private settleRef!: ivm.Reference<(id: number, ok: boolean, payload?: string) => void>
+
+  private constructor(
+    readonly spec: SandboxSpec,
+    private readonly isolate: ivm.Isolate,
+    private readonly host: SandboxHost,
+  ) {}
+
+  /** Compiles and evaluates the bundle; rejects with a SandboxError if it cannot run. */
+  static async load(spec: SandboxSpec, host: SandboxHost): Promise<{ sandbox: Sandbox; hooks: string[]; events: string[] }> {
+    const isolate = new ivm.Isolate({ memoryLimit: spec.limits.memoryMb })
+    const sandbox = new Sandbox(spec, isolate, host)
+    const described = await sandbox.track(spec.limits.loadTimeoutMs, () => sandbox.evaluate())
+    return { sandbox, ...described }
+  }
+
+  private async evaluate(): Promise<{ hooks: string[]; events: string[] }> {
+    const { isolate, spec } = this
+    const timeout = spec.limits.loadTimeoutMs
+    const context = await isolate.createContext()
+    const global = context.global
+    await global.set(BRIDGE_GLOBALS.send, new ivm.Callback((method: string, args: string) => this.onHostCall(method, args)))
+    await global.set(BRIDGE_GLOBALS.config, new ivm.ExternalCopy(spec.config ?? null).copyInto())
+    await global.set(
+      BRIDGE_GLOBALS.install,
+      new ivm.ExternalCopy({ id: spec.installId, pluginId: spec.pluginId, version: spec.version }).copyInto(),
+    )
+    const hostApi = await isolate.compileModule(hostApiSource(), { filename: HOST_API_SPECIFIER })
+    let plugin: ivm.Module
+    try {
+      plugin = await isolate.compileModule(spec.bundle, { filename: `plugin:${spec.pluginId}@${spec.version}` })
+    } catch (error) {
+      throw new SandboxError("PLUGIN_LOAD_FAILED", `The bundle does not compile: ${(error as Error).message}`)
+    }
+    const harness = await isolate.compileModule(harnessSource(), { filename: "harness" })
+    const onlyHostApi = (specifier: string) => {
+      if (specifier === HOST_API_SPECIFIER) return hostApi
+      throw new SandboxError("PLUGIN_LOAD_FAILED", `The bundle imports "${specifier}"; a plugin may import only "host:api".`)
+    }
+    try {
+      await plugin.instantiate(context, onlyHostApi)
+    } catch (error) {
+      throw error instanceof SandboxError ? error : new SandboxError("PLUGIN_LOAD_FAILED", (error as Error).message)
+    }
+    try {
+      await plugin.evaluate({ timeout })
+    } catch (error) {
+      const failure = classify(error, isolate.isDisposed)
+      throw failure.code === "PLUGIN_CRASHED" ? new SandboxError("PLUGIN_THREW", `The plugin threw while loading: ${failure.message}`) : failure
+    }
+    await harness.instantiate(context, (specifier) => (specifier === "plugin" ? plugin : hostApi))
+    await harness.evaluate({ timeout })
+    const ns = harness.namespace
+    this.hookRef = await ns.get("__hook", { reference: true })
+    this.eventRef = await ns.get("__event", { reference: true })
+    this.settleRef = await ns.get("__settle", { reference: true })
+    const describe: ivm.Reference<() => string> = await ns.get("__describe", { reference: true })
+    const described = JSON.parse(await describe.apply(undefined, [], { timeout })) as { isPlugin: boolean; hooks: string[]; events: string[] }
+    if (!described.isPlugin) {
+      throw new SandboxError("PLUGIN_BAD_EXPORT", "The bundle's default export is not a plugin; export default definePlugin({ hooks, events }).")
+    }
+    return { hooks: described.hooks, events: described.events }
+  }
+
+  /** Calls a hook handler; resolves with its output, rejects with a SandboxError. */
+  callHook(name: string, input: unknown, timeoutMs: number): Promise<unknown> {
+    return this.invoke(this.hookRef, name, input, timeoutMs)
+  }
+
+  deliverEvent(type: string, event: unknown, timeoutMs: number): Promise<unknown> {
+    return this.invoke(this.eventRef, type, event, timeoutMs)
+  }
+
+  private async invoke(ref: ivm.Reference, name: string, input: unknown, timeoutMs: number): Promise<unknown> {
+    if (this.crash) throw this.crash
+    this.calls++
+    const answer = await this.track(timeoutMs, () =>
+      ref.apply(undefined, [name, JSON.stringify(input)], {
+        arguments: { copy: true },
+        result: { promise: true, copy: true },
+        timeout: timeoutMs,
+      }) as Promise<unknown>,
+    )
+    if (typeof answer !== "string") return this.fail("PLUGIN_BAD_RESULT", "The harness answered with something other than text.")
+    const body = answer.slice(1)
+    switch (answer[0]) {
+      case ANSWER.ok:
+        if (body.length > this.spec.limits.maxPayloadBytes) {
+          return this.fail("PLUGIN_RESULT_TOO_LARGE", `The plugin answered ${body.length} bytes; the limit is ${this.spec.limits.maxPayloadBytes}.`)
+        }
+        return JSON.parse(body)
+      case ANSWER.noHandler:
+        throw new SandboxError("PLUGIN_NO_HANDLER", body)
+      case ANSWER.threw:
+        return this.fail("PLUGIN_THREW", `The plugin threw: ${body.slice(0, 4000)}`)
+      default:
+        return this.fail("PLUGIN_BAD_RESULT", `The plugin's answer is not JSON: ${body.slice(0, 4000)}`)
+    }
+  }
+
+  /**
+   * Runs one call into the isolate under a deadline. Past the deadline, or on any failure of the
+   * isolate itself, the install is stopped: stray code may still be running in it, so it cannot be reused.
+   */
+  private track<T>(timeoutMs: number, run: () => Promise<T>): Promise<T> {
+    this.active++
+    return new Promise<T>((resolve, reject) => {
+      const settle = (error: SandboxError) => finish(() => reject(error))
+      const timer = setTimeout(() => this.fail("PLUGIN_TIMEOUT", `The plugin did not answer within ${timeoutMs} ms.`).catch(settle), timeoutMs)
+      let done = false
+      const finish = (then: () => void) => {
+        if (done) return
+        done = true
+        clearTimeout(timer)
+        this.active--
+        this.inFlight.delete(settle)
+        then()
+      }
+      this.inFlight.add(settle)
+      run().then(
+        (value) => finish(() => (this.crash ? reject(this.crash) : resolve(value))),
+        (error: unknown) => this.fail(classify(error, this.isolate.isDisposed)).catch(settle),
+      )
+    })
+  }
+
+  /** The isolate calls this synchronously for every host call a plugin makes. */
+  private onHostCall(method: string, args: string): number {
+    if (this.crash) throw new Error("This plugin has been stopped.")
+    const { maxPendingHostCalls, maxPayloadBytes } = this.spec.limits
+    if (this.active === 0) throw new Error("HOST_CALL_OUTSIDE_CALL: host calls are allowed only while a hook or event runs.")
+    if (typeof method !== "string" || !isHostMethod(method) || typeof args !== "string") throw new Error("Malformed host call.")
+    if (this.pendingHostCalls.size >= maxPendingHostCalls) {
+      queueMicrotask(() => void this.fail("PLUGIN_FLOODED_HOST", `More than ${maxPendingHostCalls} host calls were pending at once.`).catch(() => {}))
+      throw new Error("Too many pending host calls; this plugin is being stopped.")
+    }
+    if (args.length > maxPayloadBytes) {
+      queueMicrotask(() => void this.fail("PLUGIN_FLOODED_HOST", `A host call carried ${args.length} bytes; the limit is ${maxPayloadBytes}.`).catch(() => {}))
+      throw new Error("Host call arguments too large; this plugin is being stopped.")
+    }
+    const id = nextHostCallId++
+    this.hostCalls++
+    this.pendingHostCalls.add(id)
+    this.host.hostCall(id, method, JSON.parse(args) as unknown[])
+    return id
+  }
+
+  /** Delivers the host's answer to a pending host call back into the isolate. */
+  settleHostCall(id: number, outcome: { value: unknown } | { code: string; message: string }): void {
+    if (this.crash || !this.pendingHostCalls.has(id)) return
+    const ok = "value" in outcome
+    const payload = ok ? (outcome.value === undefined ? undefined : JSON.stringify(outcome.value)) : JSON.stringify(outcome)
+    // A call stays pending until its answer is inside the isolate: a busy plugin cannot hide a flood.
+    this.settleRef
+      .apply(undefined, [id, ok, payload], { arguments: { copy: true }, timeout: this.spec.limits.callTimeoutMs })
+      .then(
+        () => this.pendingHostCalls.delete(id),
+        (error: unknown) => void this.fail(classify(error, this.isolate.isDisposed)).catch(() => {}),
+      )
+  }
+
+  /** Stops the install for good and fails everything in flight; always rejects with the reason. */
+  fail(codeOrError: PluginErrorCode | SandboxError, message = ""): Promise<never> {
+    if (!this.crash) {
+      this.crash = codeOrError instanceof SandboxError ? codeOrError : new SandboxError(codeOrError, message)
+      this.disposeIsolate()
+      for (const reject of [...this.inFlight]) reject(this.crash)
+      this.host.crashed(this, this.crash.code, this.crash.message)
+    }
+    return Promise.reject(this.crash)
+  }
+
+  /** Unloads on request: no crash report, in-flight calls fail as not loaded. */
+  dispose(): void {
+    if (this.crash) return
+    this.crash = new SandboxError("PLUGIN_NOT_LOADED", "The plugin was unloaded.")
+    this.disposeIsolate()
+    for (const reject of [...this.inFlight]) reject(this.crash)
+  }
+
+  private disposeIsolate(): void {
+    this.pendingHostCalls.clear()
+    if (!this.isolate.isDisposed) this.isolate.dispose()
+  }
+
+  stats(): InstallStats {
+    const alive = !this.isolate.isDisposed
+    return {
+      installId: this.spec.installId,
+      cpuTimeUs: alive ? Number(this.isolate.cpuTime / 1000n) : 0,
+      wallTimeUs: alive ? Number(this.isolate.wallTime / 1000n) : 0,
+      heapUsedBytes: alive ? this.isolate.getHeapStatisticsSync().used_heap_size : 0,
+      calls: this.calls,
+      hostCalls: this.hostCalls,
+      pendingHostCalls: this.pendingHostCalls.size,
+    }
+  }
+}

@@ -1,0 +1,61 @@
+// Plugin hooks: each hook's name, input, output and the decision used when a plugin fails to answer.
+import { type Static, type TSchema, Type } from "@sinclair/typebox"
+import { Uuid } from "./common.ts"
+import { Resources } from "./template.ts"
+import { Role, Username } from "./user.ts"
+
+export const FailMode = Type.Union([Type.Literal("open"), Type.Literal("closed")], {
+  description: "What the host decides when the plugin does not answer in time or fails: open lets the action go on, closed refuses it",
+})
+export type FailMode = Static<typeof FailMode>
+
+/** The user on whose behalf the core asks a hook. */
+export const HookUser = Type.Object({ id: Uuid, username: Username, role: Role })
+export type HookUser = Static<typeof HookUser>
+
+export const SessionBeforeCreateInput = Type.Object({
+  user: HookUser,
+  request: Type.Object({ templateId: Uuid, templateName: Type.String(), resources: Resources }),
+})
+export type SessionBeforeCreateInput = Static<typeof SessionBeforeCreateInput>
+
+export const SessionBeforeCreateOutput = Type.Object(
+  {
+    allow: Type.Boolean(),
+    reason: Type.Optional(Type.String({ maxLength: 2000, description: "Shown to the user when allow is false" })),
+    code: Type.Optional(Type.String({ pattern: "^[A-Z][A-Z0-9_]{0,63}$", description: "Stable SCREAMING_SNAKE code" })),
+  },
+  { additionalProperties: false },
+)
+export type SessionBeforeCreateOutput = Static<typeof SessionBeforeCreateOutput>
+
+export interface HookDefinition<I extends TSchema, O extends TSchema> {
+  input: I
+  output: O
+  /** The answer the host uses when the plugin fails; `reason` says what went wrong. */
+  fallback: (mode: FailMode, reason: string) => Static<O>
+}
+
+const hook = <I extends TSchema, O extends TSchema>(definition: HookDefinition<I, O>) => definition
+
+/**
+ * Every hook the core may call. To add one (e.g. `auth.signIn`), declare its shapes in a file of
+ * its own and add an entry here: manifests, the runtime and the SDK types follow from this table.
+ */
+export const HOOKS = {
+  "session.beforeCreate": hook({
+    input: SessionBeforeCreateInput,
+    output: SessionBeforeCreateOutput,
+    fallback: (mode, reason) =>
+      mode === "open" ? { allow: true } : { allow: false, code: "PLUGIN_UNAVAILABLE", reason },
+  }),
+} as const
+
+export type Hooks = typeof HOOKS
+export type HookName = keyof Hooks
+export type HookInput<H extends HookName> = Static<Hooks[H]["input"]>
+export type HookOutput<H extends HookName> = Static<Hooks[H]["output"]>
+
+export const HOOK_NAMES = Object.keys(HOOKS) as HookName[]
+export const HookNameSchema = Type.Union(HOOK_NAMES.map((name) => Type.Literal(name)))
+export const isHookName = (name: string): name is HookName => Object.hasOwn(HOOKS, name)

@@ -1,0 +1,108 @@
+// host:api v1: every call a plugin can make into the host, with its arguments, result and permission.
+import { type Static, type TSchema, Type } from "@sinclair/typebox"
+import { Email, User, Username } from "./user.ts"
+import { Session, SessionState } from "./session.ts"
+import { Uuid } from "./common.ts"
+
+export const HOST_API_VERSION = "1.0.0"
+
+/** Arguments are a positional tuple; an optional last one may be left out. */
+const args = <R extends TSchema[]>(...required: [...R]) => Type.Tuple(required)
+const argsOpt = <R extends TSchema[], O extends TSchema>(required: [...R], optional: O) =>
+  Type.Union([Type.Tuple(required), Type.Tuple([...required, optional])])
+
+export const KvKey = Type.String({ minLength: 1, maxLength: 512 })
+export const JsonValue = Type.Unknown({ description: "Any JSON value" })
+export const LogFields = Type.Record(Type.String({ maxLength: 64 }), Type.Unknown())
+export const LogMessage = Type.String({ maxLength: 4000 })
+
+export const HttpRequestInit = Type.Object(
+  {
+    method: Type.Optional(Type.Union(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"].map((m) => Type.Literal(m)))),
+    headers: Type.Optional(Type.Record(Type.String({ maxLength: 256 }), Type.String({ maxLength: 8192 }))),
+    body: Type.Optional(Type.String({ maxLength: 1024 * 1024 })),
+  },
+  { additionalProperties: false },
+)
+export type HttpRequestInit = Static<typeof HttpRequestInit>
+export const HttpResponse = Type.Object({
+  status: Type.Integer(),
+  headers: Type.Record(Type.String(), Type.String()),
+  body: Type.String({ description: "The response body as text (UTF-8)" }),
+})
+export type HttpResponse = Static<typeof HttpResponse>
+
+export const HostSessionQuery = Type.Object(
+  { userId: Type.Optional(Uuid), states: Type.Optional(Type.Array(SessionState, { maxItems: 16 })) },
+  { additionalProperties: false },
+)
+export type HostSessionQuery = Static<typeof HostSessionQuery>
+export const SessionUsage = Type.Object({
+  userId: Uuid,
+  active: Type.Integer({ minimum: 0, description: "Sessions in an active state" }),
+  cpu: Type.Number({ minimum: 0, description: "CPU cores held by active sessions" }),
+  memory: Type.Integer({ minimum: 0, description: "MiB held by active sessions" }),
+})
+export type SessionUsage = Static<typeof SessionUsage>
+
+export const UserLookup = Type.Union([
+  Type.Object({ username: Username }, { additionalProperties: false }),
+  Type.Object({ email: Email }, { additionalProperties: false }),
+])
+export type UserLookup = Static<typeof UserLookup>
+
+export const HmacAlgorithm = Type.Union([Type.Literal("sha256"), Type.Literal("sha512")])
+export const BinaryEncoding = Type.Union([Type.Literal("hex"), Type.Literal("base64url")])
+export const SecretNameArg = Type.String({ minLength: 1, maxLength: 64 })
+
+/** Which grant a call needs; checked on the host, never in the sandbox. */
+export type HostPermission = "none" | "kv" | "http" | "sessions.read" | "users.read" | "secrets" | "crypto"
+
+interface HostMethodDefinition<A extends TSchema, R extends TSchema> {
+  args: A
+  result: R
+  permission: HostPermission
+}
+const method = <A extends TSchema, R extends TSchema>(args: A, result: R, permission: HostPermission) =>
+  ({ args, result, permission }) satisfies HostMethodDefinition<A, R>
+
+const logMethod = method(argsOpt([LogMessage], LogFields), Type.Null(), "none")
+
+export const HOST_API = {
+  "log.debug": logMethod,
+  "log.info": logMethod,
+  "log.warn": logMethod,
+  "log.error": logMethod,
+  "kv.get": method(args(KvKey), JsonValue, "kv"),
+  "kv.set": method(
+    argsOpt([KvKey, JsonValue], Type.Object({ ttlSeconds: Type.Optional(Type.Integer({ minimum: 1 })) }, { additionalProperties: false })),
+    Type.Null(),
+    "kv",
+  ),
+  "kv.delete": method(args(KvKey), Type.Boolean(), "kv"),
+  "kv.list": method(argsOpt([Type.String({ maxLength: 512 })], Type.Integer({ minimum: 1, maximum: 1000 })), Type.Array(KvKey), "kv"),
+  "http.fetch": method(argsOpt([Type.String({ minLength: 1, maxLength: 4096 })], HttpRequestInit), HttpResponse, "http"),
+  "sessions.list": method(argsOpt([], HostSessionQuery), Type.Array(Session), "sessions.read"),
+  "sessions.get": method(args(Uuid), Type.Union([Session, Type.Null()]), "sessions.read"),
+  "sessions.usage": method(args(Uuid), SessionUsage, "sessions.read"),
+  "users.get": method(args(Uuid), Type.Union([User, Type.Null()]), "users.read"),
+  "users.lookup": method(args(UserLookup), Type.Union([User, Type.Null()]), "users.read"),
+  "crypto.hashPassword": method(args(Type.String({ minLength: 1, maxLength: 1024 })), Type.String(), "crypto"),
+  "crypto.verifyPassword": method(args(Type.String({ maxLength: 1024 }), Type.String({ maxLength: 1024 })), Type.Boolean(), "crypto"),
+  "crypto.hmac": method(
+    argsOpt([HmacAlgorithm, Type.String({ minLength: 1, maxLength: 4096 }), Type.String({ maxLength: 1024 * 1024 })], BinaryEncoding),
+    Type.String(),
+    "crypto",
+  ),
+  "crypto.randomBytes": method(argsOpt([Type.Integer({ minimum: 1, maximum: 1024 })], BinaryEncoding), Type.String(), "crypto"),
+  "secrets.get": method(args(SecretNameArg), Type.Union([Type.String(), Type.Null()]), "secrets"),
+  "clock.now": method(args(), Type.Number({ description: "Milliseconds since the Unix epoch" }), "none"),
+} as const
+
+export type HostApiTable = typeof HOST_API
+export type HostMethod = keyof HostApiTable
+export type HostArgs<M extends HostMethod> = Static<HostApiTable[M]["args"]>
+export type HostResult<M extends HostMethod> = Static<HostApiTable[M]["result"]>
+export const HOST_METHODS = Object.keys(HOST_API) as HostMethod[]
+export const HostMethodSchema = Type.Union(HOST_METHODS.map((m) => Type.Literal(m)))
+export const isHostMethod = (name: string): name is HostMethod => Object.hasOwn(HOST_API, name)
