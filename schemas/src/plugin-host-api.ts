@@ -52,7 +52,9 @@ export const UserLookup = Type.Union([
 export type UserLookup = Static<typeof UserLookup>
 
 export const HmacAlgorithm = Type.Union([Type.Literal("sha256"), Type.Literal("sha512")])
+export type HmacAlgorithm = Static<typeof HmacAlgorithm>
 export const BinaryEncoding = Type.Union([Type.Literal("hex"), Type.Literal("base64url")])
+export type BinaryEncoding = Static<typeof BinaryEncoding>
 export const SecretNameArg = Type.String({ minLength: 1, maxLength: 64 })
 
 /** Which grant a call needs; checked on the host, never in the sandbox. */

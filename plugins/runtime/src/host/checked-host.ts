@@ -1,0 +1,112 @@
+// checkedHost: the one place where a plugin's host call is checked (arguments, permission) before the core runs it.
+import "../shared/formats.ts"
+import { TypeCompiler, type TypeCheck } from "@sinclair/typebox/compiler"
+import {
+  HOST_API,
+  type HostArgs,
+  type HostMethod,
+  type HostPermission,
+  type HostResult,
+  type PluginErrorCode,
+  type PluginPermissions,
+} from "@streamspace/schemas"
+import { type HostApi, type HostCallContext, HostCallError, type LogLevel } from "./host-api.ts"
+import { urlAllowed } from "./http-allowlist.ts"
+
+type Handlers = { [M in HostMethod]: (host: HostApi, ctx: HostCallContext, args: HostArgs<M>) => Promise<HostResult<M>> | HostResult<M> }
+
+const log =
+  (level: LogLevel) =>
+  async (host: HostApi, ctx: HostCallContext, [message, fields]: HostArgs<"log.info">): Promise<null> => {
+    await host.log(ctx, level, message, fields)
+    return null
+  }
+
+const handlers: Handlers = {
+  "log.debug": log("debug"),
+  "log.info": log("info"),
+  "log.warn": log("warn"),
+  "log.error": log("error"),
+  "kv.get": async (h, ctx, [key]) => (await h.kv.get(ctx, key)) ?? null,
+  "kv.set": async (h, ctx, [key, value, options]) => {
+    await h.kv.set(ctx, key, value, { ttlSeconds: options?.ttlSeconds, quotaBytes: ctx.permissions.kv?.quotaBytes ?? 0 })
+    return null
+  },
+  "kv.delete": (h, ctx, [key]) => h.kv.delete(ctx, key),
+  "kv.list": (h, ctx, [prefix, limit]) => h.kv.list(ctx, prefix, limit ?? 100),
+  "http.fetch": (h, ctx, [url, init]) => h.http.fetch(ctx, url, init ?? {}),
+  "sessions.list": (h, ctx, [query]) => h.sessions.list(ctx, query ?? {}),
+  "sessions.get": (h, ctx, [id]) => h.sessions.get(ctx, id),
+  "sessions.usage": (h, ctx, [userId]) => h.sessions.usage(ctx, userId),
+  "users.get": (h, ctx, [id]) => h.users.get(ctx, id),
+  "users.lookup": (h, ctx, [by]) => h.users.lookup(ctx, by),
+  "crypto.hashPassword": (h, ctx, [password]) => h.crypto.hashPassword(ctx, password),
+  "crypto.verifyPassword": (h, ctx, [password, hash]) => h.crypto.verifyPassword(ctx, password, hash),
+  "crypto.hmac": (h, ctx, [algorithm, key, data, encoding]) => h.crypto.hmac(ctx, algorithm, key, data, encoding ?? "hex"),
+  "crypto.randomBytes": (h, ctx, [length, encoding]) => h.crypto.randomBytes(ctx, length, encoding ?? "hex"),
+  "secrets.get": (h, ctx, [name]) => h.secrets.get(ctx, name),
+  "clock.now": (h, ctx) => h.clock.now(ctx),
+}
+
+const argChecks = Object.fromEntries(
+  Object.entries(HOST_API).map(([method, definition]) => [method, TypeCompiler.Compile(definition.args)]),
+) as Record<HostMethod, TypeCheck<(typeof HOST_API)[HostMethod]["args"]>>
+
+const GRANT_NAMES: Record<Exclude<HostPermission, "none">, string> = {
+  kv: "kv",
+  http: "http",
+  "sessions.read": "sessions: read",
+  "users.read": "users: read",
+  secrets: "secrets",
+  crypto: "crypto",
+}
+
+/** Why the call is refused, or undefined when the grant covers it. */
+const refusal = (permissions: PluginPermissions, method: HostMethod, args: readonly unknown[]): string | undefined => {
+  const needed = HOST_API[method].permission
+  const denied = (grant: string) => `This install was not granted "${grant}", which ${method} needs; an admin can grant it in the plugin's settings.`
+  switch (needed) {
+    case "none":
+      return undefined
+    case "kv":
+      return permissions.kv ? undefined : denied(GRANT_NAMES.kv)
+    case "http": {
+      if (!permissions.http) return denied(GRANT_NAMES.http)
+      const url = String(args[0])
+      return urlAllowed(url, permissions.http.allow) ? undefined : `${url} is not on this install's http allowlist (${permissions.http.allow.join(", ") || "empty"}).`
+    }
+    case "sessions.read":
+      return permissions.sessions ? undefined : denied(GRANT_NAMES["sessions.read"])
+    case "users.read":
+      return permissions.users ? undefined : denied(GRANT_NAMES["users.read"])
+    case "secrets": {
+      const name = String(args[0])
+      return permissions.secrets?.includes(name) ? undefined : `This install was not granted the secret "${name}"; an admin can grant it in the plugin's settings.`
+    }
+    case "crypto":
+      return permissions.crypto ? undefined : denied(GRANT_NAMES.crypto)
+  }
+}
+
+export type HostCallOutcome = { value: unknown } | { code: PluginErrorCode; message: string }
+
+/** Answers one install's host calls: checks the arguments and the grant, then runs the core's HostApi. */
+export type CheckedHost = (method: HostMethod, args: unknown[]) => Promise<HostCallOutcome>
+
+export const checkedHost = (ctx: HostCallContext, host: HostApi): CheckedHost =>
+  async function checkedHostCall(method, args) {
+    const check = argChecks[method]
+    if (!check.Check(args)) {
+      const first = check.Errors(args).First()
+      return { code: "HOST_BAD_ARGUMENTS", message: `${method}: argument ${first?.path || "list"}: ${first?.message ?? "invalid"}` }
+    }
+    const refused = refusal(ctx.permissions, method, args)
+    if (refused !== undefined) return { code: "HOST_PERMISSION_DENIED", message: refused }
+    try {
+      const run = handlers[method] as (host: HostApi, ctx: HostCallContext, args: unknown[]) => unknown
+      return { value: await run(host, ctx, args) }
+    } catch (error) {
+      if (error instanceof HostCallError) return { code: error.code, message: error.message }
+      return { code: "HOST_CALL_FAILED", message: `${method} failed: ${error instanceof Error ? error.message : String(error)}` }
+    }
+  }

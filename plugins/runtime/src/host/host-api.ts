@@ -1,0 +1,71 @@
+// The host side of host:api v1: what the core implements once for every plugin install.
+import type {
+  BinaryEncoding,
+  HmacAlgorithm,
+  HostSessionQuery,
+  HttpRequestInit,
+  HttpResponse,
+  PluginErrorCode,
+  PluginPermissions,
+  Session,
+  SessionUsage,
+  User,
+  UserLookup,
+} from "@streamspace/schemas"
+
+/** Who is calling: every method receives it, so one HostApi object serves every install. */
+export interface HostCallContext {
+  installId: string
+  pluginId: string
+  /** What the admin granted this install (checked before the call reaches the HostApi). */
+  permissions: PluginPermissions
+}
+
+export type LogLevel = "debug" | "info" | "warn" | "error"
+export type Encoding = BinaryEncoding
+
+export interface HostApi {
+  log(ctx: HostCallContext, level: LogLevel, message: string, fields?: Record<string, unknown>): void | Promise<void>
+  kv: {
+    get(ctx: HostCallContext, key: string): Promise<unknown>
+    /** Must refuse (HostCallError HOST_QUOTA_EXCEEDED) when keys plus values would pass `quotaBytes`. */
+    set(ctx: HostCallContext, key: string, value: unknown, options: { ttlSeconds?: number; quotaBytes: number }): Promise<void>
+    delete(ctx: HostCallContext, key: string): Promise<boolean>
+    list(ctx: HostCallContext, prefix: string, limit: number): Promise<string[]>
+  }
+  http: {
+    /** Called only for URLs the install's allowlist admits. */
+    fetch(ctx: HostCallContext, url: string, init: HttpRequestInit): Promise<HttpResponse>
+  }
+  sessions: {
+    list(ctx: HostCallContext, query: HostSessionQuery): Promise<Session[]>
+    get(ctx: HostCallContext, id: string): Promise<Session | null>
+    usage(ctx: HostCallContext, userId: string): Promise<SessionUsage>
+  }
+  users: {
+    get(ctx: HostCallContext, id: string): Promise<User | null>
+    lookup(ctx: HostCallContext, by: UserLookup): Promise<User | null>
+  }
+  crypto: {
+    hashPassword(ctx: HostCallContext, password: string): Promise<string>
+    verifyPassword(ctx: HostCallContext, password: string, hash: string): Promise<boolean>
+    hmac(ctx: HostCallContext, algorithm: HmacAlgorithm, key: string, data: string, encoding: Encoding): Promise<string> | string
+    randomBytes(ctx: HostCallContext, length: number, encoding: Encoding): Promise<string> | string
+  }
+  secrets: {
+    get(ctx: HostCallContext, name: string): Promise<string | null>
+  }
+  clock: {
+    now(ctx: HostCallContext): number
+  }
+}
+
+/** An error the plugin sees with a stable code; anything else reaches it as HOST_CALL_FAILED. */
+export class HostCallError extends Error {
+  constructor(
+    readonly code: PluginErrorCode,
+    message: string,
+  ) {
+    super(message)
+  }
+}

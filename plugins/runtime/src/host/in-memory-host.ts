@@ -1,0 +1,123 @@
+// InMemoryHostApi: a complete HostApi on plain maps, for plugin authors' tests and the runtime's own tests.
+import { ACTIVE_STATES, type Session, type User } from "@streamspace/schemas"
+import { type HostApi, type HostCallContext, HostCallError, type LogLevel } from "./host-api.ts"
+import { createHostApi, type HostApiOptions } from "./standard-host.ts"
+
+interface KvEntry {
+  json: string
+  bytes: number
+  expiresAt: number | undefined
+}
+
+export interface InMemoryHostData {
+  sessions?: Session[]
+  users?: User[]
+  /** Secrets by install id, then by name. */
+  secrets?: Record<string, Record<string, string>>
+}
+
+export interface LogRecord {
+  installId: string
+  level: LogLevel
+  message: string
+  fields?: Record<string, unknown>
+}
+
+const entrySize = (key: string, json: string) => Buffer.byteLength(key) + Buffer.byteLength(json)
+
+export class InMemoryHostApi implements HostApi {
+  readonly logs: LogRecord[] = []
+  readonly sessionsById = new Map<string, Session>()
+  readonly usersById = new Map<string, User>()
+  readonly secretValues: Record<string, Record<string, string>>
+  private readonly kvByInstall = new Map<string, Map<string, KvEntry>>()
+  private readonly standard: HostApi
+  private readonly now: () => number
+
+  constructor(data: InMemoryHostData = {}, options: HostApiOptions = {}) {
+    for (const s of data.sessions ?? []) this.sessionsById.set(s.id, s)
+    for (const u of data.users ?? []) this.usersById.set(u.id, u)
+    this.secretValues = data.secrets ?? {}
+    this.now = options.now ?? Date.now
+    this.standard = createHostApi(this, options)
+  }
+
+  log = (ctx: HostCallContext, level: LogLevel, message: string, fields?: Record<string, unknown>) => {
+    this.logs.push({ installId: ctx.installId, level, message, fields })
+  }
+
+  private live(ctx: HostCallContext): Map<string, KvEntry> {
+    let store = this.kvByInstall.get(ctx.installId)
+    if (store === undefined) this.kvByInstall.set(ctx.installId, (store = new Map()))
+    const now = this.now()
+    for (const [key, entry] of store) if (entry.expiresAt !== undefined && entry.expiresAt <= now) store.delete(key)
+    return store
+  }
+
+  /** Bytes an install's kv holds, as counted against its quota. */
+  kvBytes(installId: string): number {
+    let total = 0
+    for (const entry of this.kvByInstall.get(installId)?.values() ?? []) total += entry.bytes
+    return total
+  }
+
+  kv: HostApi["kv"] = {
+    get: async (ctx, key) => {
+      const entry = this.live(ctx).get(key)
+      return entry === undefined ? null : JSON.parse(entry.json)
+    },
+    set: async (ctx, key, value, { ttlSeconds, quotaBytes }) => {
+      const store = this.live(ctx)
+      const json = JSON.stringify(value ?? null)
+      const bytes = entrySize(key, json)
+      const after = this.kvBytes(ctx.installId) - (store.get(key)?.bytes ?? 0) + bytes
+      if (after > quotaBytes) {
+        throw new HostCallError("HOST_QUOTA_EXCEEDED", `kv would hold ${after} bytes; this install's quota is ${quotaBytes}.`)
+      }
+      store.set(key, { json, bytes, expiresAt: ttlSeconds === undefined ? undefined : this.now() + ttlSeconds * 1000 })
+    },
+    delete: async (ctx, key) => this.live(ctx).delete(key),
+    list: async (ctx, prefix, limit) =>
+      [...this.live(ctx).keys()]
+        .filter((k) => k.startsWith(prefix))
+        .sort()
+        .slice(0, limit),
+  }
+
+  sessions: HostApi["sessions"] = {
+    list: async (_ctx, query) =>
+      [...this.sessionsById.values()].filter(
+        (s) => (query.userId === undefined || s.userId === query.userId) && (query.states === undefined || query.states.includes(s.state)),
+      ),
+    get: async (_ctx, id) => this.sessionsById.get(id) ?? null,
+    usage: async (_ctx, userId) => {
+      const active = [...this.sessionsById.values()].filter((s) => s.userId === userId && ACTIVE_STATES.includes(s.state))
+      return {
+        userId,
+        active: active.length,
+        cpu: active.reduce((sum, s) => sum + s.resources.cpu, 0),
+        memory: active.reduce((sum, s) => sum + s.resources.memory, 0),
+      }
+    },
+  }
+
+  users: HostApi["users"] = {
+    get: async (_ctx, id) => this.usersById.get(id) ?? null,
+    lookup: async (_ctx, by) =>
+      [...this.usersById.values()].find((u) => ("username" in by ? u.username === by.username : u.email === by.email)) ?? null,
+  }
+
+  secrets: HostApi["secrets"] = {
+    get: async (ctx, name) => this.secretValues[ctx.installId]?.[name] ?? null,
+  }
+
+  get http(): HostApi["http"] {
+    return this.standard.http
+  }
+  get crypto(): HostApi["crypto"] {
+    return this.standard.crypto
+  }
+  get clock(): HostApi["clock"] {
+    return this.standard.clock
+  }
+}
