@@ -36,6 +36,8 @@ if command -v dockerd >/dev/null && ! docker info >/dev/null 2>&1 && [ "$(id -u)
 fi
 
 say "installing dependencies"
+# isolated-vm (plugin runtime) builds with node-gyp: use the installed Node's headers, nothing to download.
+if [ -d /usr/include/node ]; then export npm_config_nodedir=/usr; fi
 if [ "${CI:-}" = true ]; then bun install --frozen-lockfile >/dev/null; else bun install >/dev/null; fi
 
 if [ -f ui/package.json ] && grep -q '"build:ui"' package.json; then

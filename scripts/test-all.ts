@@ -66,11 +66,37 @@ async function bunSuite(name: string, paths: string[], env: Record<string, strin
 const withTests = (dirs: string[]) =>
   dirs.filter((dir) =>
     [...new Bun.Glob(`${dir}/**/*.test.ts`).scanSync({ cwd: root })].some(
-      (f) => !f.includes("node_modules") && !f.startsWith("plugins/runtime/"),
+      (f) => !f.includes("node_modules") && !f.startsWith("plugins/runtime/src/node/"),
     ),
   )
+// plugins/runtime/src/node holds node:test files that must not run under Bun: name the other folders.
+const pluginDirs = [
+  "plugins/runtime/src/host",
+  ...[...new Bun.Glob("plugins/*/package.json").scanSync({ cwd: root })]
+    .map((f) => f.slice(0, -"/package.json".length))
+    .filter((dir) => dir !== "plugins/runtime"),
+]
 const dbSuitePaths = withTests(["core", "sdk", "schemas"])
-const otherPaths = withTests(["agents", "plugins", "images", "bench"])
+const otherPaths = withTests(["agents", ...pluginDirs, "images", "bench"])
+
+/** The plugin runtime's node:test suite, run by Node 20 on the bundled test files. */
+async function nodeSuite() {
+  console.log("\n=== plugin-runtime: node --test")
+  const proc = Bun.spawn(["bun", "run", "test:node"], {
+    cwd: join(root, "plugins", "runtime"),
+    stdout: "pipe",
+    stderr: "inherit",
+  })
+  const output = await new Response(proc.stdout).text()
+  process.stdout.write(output)
+  const code = await proc.exited
+  const passed = Number(output.match(/^# pass (\d+)$/m)?.[1] ?? 0)
+  let failed = Number(output.match(/^# fail (\d+)$/m)?.[1] ?? 0) + Number(output.match(/^# skipped (\d+)$/m)?.[1] ?? 0)
+  if (code !== 0 && failed === 0) failed = 1
+  console.log(`=== plugin-runtime: ${passed} passed, ${failed} failed`)
+  totals.passed += passed
+  totals.failed += failed
+}
 
 const wantPostgres =
   dbArg === "postgres" || dbArg === "both" || (dbArg === "auto" && (process.env.CI === "true" || (await postgresAnswers())))
@@ -79,6 +105,7 @@ const wantPglite = dbArg !== "postgres"
 if (wantPglite) await bunSuite("core-on-pglite", dbSuitePaths, { TEST_DATABASE: "pglite" })
 if (wantPostgres) await bunSuite("core-on-postgres", dbSuitePaths, { TEST_DATABASE: "postgres" })
 if (otherPaths.length) await bunSuite("agents-plugins", otherPaths)
+await nodeSuite()
 
 console.log(`\n${totals.passed} passed, ${totals.failed} failed`)
 process.exit(totals.failed > 0 ? 1 : 0)

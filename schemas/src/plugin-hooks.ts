@@ -5,7 +5,8 @@ import { Resources } from "./template.ts"
 import { Role, Username } from "./user.ts"
 
 export const FailMode = Type.Union([Type.Literal("open"), Type.Literal("closed")], {
-  description: "What the host decides when the plugin does not answer in time or fails: open lets the action go on, closed refuses it",
+  description:
+    "What the host decides when the plugin does not answer in time or fails: open lets the action go on, closed refuses it",
 })
 export type FailMode = Static<typeof FailMode>
 
@@ -46,8 +47,7 @@ export const HOOKS = {
   "session.beforeCreate": hook({
     input: SessionBeforeCreateInput,
     output: SessionBeforeCreateOutput,
-    fallback: (mode, reason) =>
-      mode === "open" ? { allow: true } : { allow: false, code: "PLUGIN_UNAVAILABLE", reason },
+    fallback: (mode, reason) => (mode === "open" ? { allow: true } : { allow: false, code: "PLUGIN_UNAVAILABLE", reason }),
   }),
 } as const
 

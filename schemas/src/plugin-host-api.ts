@@ -77,12 +77,19 @@ export const HOST_API = {
   "log.error": logMethod,
   "kv.get": method(args(KvKey), JsonValue, "kv"),
   "kv.set": method(
-    argsOpt([KvKey, JsonValue], Type.Object({ ttlSeconds: Type.Optional(Type.Integer({ minimum: 1 })) }, { additionalProperties: false })),
+    argsOpt(
+      [KvKey, JsonValue],
+      Type.Object({ ttlSeconds: Type.Optional(Type.Integer({ minimum: 1 })) }, { additionalProperties: false }),
+    ),
     Type.Null(),
     "kv",
   ),
   "kv.delete": method(args(KvKey), Type.Boolean(), "kv"),
-  "kv.list": method(argsOpt([Type.String({ maxLength: 512 })], Type.Integer({ minimum: 1, maximum: 1000 })), Type.Array(KvKey), "kv"),
+  "kv.list": method(
+    argsOpt([Type.String({ maxLength: 512 })], Type.Integer({ minimum: 1, maximum: 1000 })),
+    Type.Array(KvKey),
+    "kv",
+  ),
   "http.fetch": method(argsOpt([Type.String({ minLength: 1, maxLength: 4096 })], HttpRequestInit), HttpResponse, "http"),
   "sessions.list": method(argsOpt([], HostSessionQuery), Type.Array(Session), "sessions.read"),
   "sessions.get": method(args(Uuid), Type.Union([Session, Type.Null()]), "sessions.read"),
@@ -90,9 +97,16 @@ export const HOST_API = {
   "users.get": method(args(Uuid), Type.Union([User, Type.Null()]), "users.read"),
   "users.lookup": method(args(UserLookup), Type.Union([User, Type.Null()]), "users.read"),
   "crypto.hashPassword": method(args(Type.String({ minLength: 1, maxLength: 1024 })), Type.String(), "crypto"),
-  "crypto.verifyPassword": method(args(Type.String({ maxLength: 1024 }), Type.String({ maxLength: 1024 })), Type.Boolean(), "crypto"),
+  "crypto.verifyPassword": method(
+    args(Type.String({ maxLength: 1024 }), Type.String({ maxLength: 1024 })),
+    Type.Boolean(),
+    "crypto",
+  ),
   "crypto.hmac": method(
-    argsOpt([HmacAlgorithm, Type.String({ minLength: 1, maxLength: 4096 }), Type.String({ maxLength: 1024 * 1024 })], BinaryEncoding),
+    argsOpt(
+      [HmacAlgorithm, Type.String({ minLength: 1, maxLength: 4096 }), Type.String({ maxLength: 1024 * 1024 })],
+      BinaryEncoding,
+    ),
     Type.String(),
     "crypto",
   ),

@@ -44,7 +44,11 @@ export const SandboxLimits = Type.Object(
     callTimeoutMs: Type.Integer({ minimum: 1, maximum: 60000 }),
     loadTimeoutMs: Type.Integer({ minimum: 1, maximum: 60000 }),
     maxPendingHostCalls: Type.Integer({ minimum: 1, maximum: 10000 }),
-    maxPayloadBytes: Type.Integer({ minimum: 1024, maximum: 64 * 1024 * 1024, description: "Largest hook result or host-call argument list, as JSON" }),
+    maxPayloadBytes: Type.Integer({
+      minimum: 1024,
+      maximum: 64 * 1024 * 1024,
+      description: "Largest hook result or host-call argument list, as JSON",
+    }),
   },
   { additionalProperties: false },
 )
@@ -83,10 +87,23 @@ export const DeliverEvent = msg("deliverEvent", {
   timeoutMs: Type.Integer({ minimum: 1, maximum: 60000 }),
 })
 export const HostCallResult = msg("hostResult", { id: RequestId, installId: InstallId, value: Type.Unknown() })
-export const HostCallError = msg("hostError", { id: RequestId, installId: InstallId, code: PluginErrorCodeSchema, message: ErrorText })
+export const HostCallError = msg("hostError", {
+  id: RequestId,
+  installId: InstallId,
+  code: PluginErrorCodeSchema,
+  message: ErrorText,
+})
 export const StatsRequest = msg("stats", { id: RequestId })
 
-export const CoreToRuntime = Type.Union([LoadInstall, UnloadInstall, CallHook, DeliverEvent, HostCallResult, HostCallError, StatsRequest])
+export const CoreToRuntime = Type.Union([
+  LoadInstall,
+  UnloadInstall,
+  CallHook,
+  DeliverEvent,
+  HostCallResult,
+  HostCallError,
+  StatsRequest,
+])
 export type CoreToRuntime = Static<typeof CoreToRuntime>
 
 // ---- runtime → core ----

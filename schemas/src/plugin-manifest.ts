@@ -19,10 +19,7 @@ export const EventPattern = Type.String({
 })
 export const SecretName = Type.String({ minLength: 1, maxLength: 64, pattern: "^[A-Za-z][A-Za-z0-9_.-]*$" })
 
-export const HookBinding = Type.Object(
-  { name: HookNameSchema, failMode: FailMode },
-  { additionalProperties: false },
-)
+export const HookBinding = Type.Object({ name: HookNameSchema, failMode: FailMode }, { additionalProperties: false })
 export type HookBinding = Static<typeof HookBinding>
 
 /** What a plugin asks for; the admin grants these (or fewer) at install time. Absent means not asked. */
@@ -56,8 +53,18 @@ export type PluginPermissions = Static<typeof PluginPermissions>
 
 export const PluginLimits = Type.Object(
   {
-    memoryMb: Type.Integer({ minimum: 8, maximum: 4096, default: 64, description: "Isolate heap limit (clamped by the operator)" }),
-    hookTimeoutMs: Type.Integer({ minimum: 1, maximum: 60000, default: 1000, description: "Per hook or event call (clamped by the operator)" }),
+    memoryMb: Type.Integer({
+      minimum: 8,
+      maximum: 4096,
+      default: 64,
+      description: "Isolate heap limit (clamped by the operator)",
+    }),
+    hookTimeoutMs: Type.Integer({
+      minimum: 1,
+      maximum: 60000,
+      default: 1000,
+      description: "Per hook or event call (clamped by the operator)",
+    }),
   },
   { additionalProperties: false },
 )

@@ -1,5 +1,4 @@
 // checkedHost: the one place where a plugin's host call is checked (arguments, permission) before the core runs it.
-import "../shared/formats.ts"
 import { TypeCompiler, type TypeCheck } from "@sinclair/typebox/compiler"
 import {
   HOST_API,
@@ -9,11 +8,16 @@ import {
   type HostResult,
   type PluginErrorCode,
   type PluginPermissions,
+  registerFormats,
 } from "@streamspace/schemas"
+
+registerFormats()
 import { type HostApi, type HostCallContext, HostCallError, type LogLevel } from "./host-api.ts"
 import { urlAllowed } from "./http-allowlist.ts"
 
-type Handlers = { [M in HostMethod]: (host: HostApi, ctx: HostCallContext, args: HostArgs<M>) => Promise<HostResult<M>> | HostResult<M> }
+type Handlers = {
+  [M in HostMethod]: (host: HostApi, ctx: HostCallContext, args: HostArgs<M>) => Promise<HostResult<M>> | HostResult<M>
+}
 
 const log =
   (level: LogLevel) =>
@@ -64,7 +68,8 @@ const GRANT_NAMES: Record<Exclude<HostPermission, "none">, string> = {
 /** Why the call is refused, or undefined when the grant covers it. */
 const refusal = (permissions: PluginPermissions, method: HostMethod, args: readonly unknown[]): string | undefined => {
   const needed = HOST_API[method].permission
-  const denied = (grant: string) => `This install was not granted "${grant}", which ${method} needs; an admin can grant it in the plugin's settings.`
+  const denied = (grant: string) =>
+    `This install was not granted "${grant}", which ${method} needs; an admin can grant it in the plugin's settings.`
   switch (needed) {
     case "none":
       return undefined
@@ -73,7 +78,9 @@ const refusal = (permissions: PluginPermissions, method: HostMethod, args: reado
     case "http": {
       if (!permissions.http) return denied(GRANT_NAMES.http)
       const url = String(args[0])
-      return urlAllowed(url, permissions.http.allow) ? undefined : `${url} is not on this install's http allowlist (${permissions.http.allow.join(", ") || "empty"}).`
+      return urlAllowed(url, permissions.http.allow)
+        ? undefined
+        : `${url} is not on this install's http allowlist (${permissions.http.allow.join(", ") || "empty"}).`
     }
     case "sessions.read":
       return permissions.sessions ? undefined : denied(GRANT_NAMES["sessions.read"])
@@ -81,7 +88,9 @@ const refusal = (permissions: PluginPermissions, method: HostMethod, args: reado
       return permissions.users ? undefined : denied(GRANT_NAMES["users.read"])
     case "secrets": {
       const name = String(args[0])
-      return permissions.secrets?.includes(name) ? undefined : `This install was not granted the secret "${name}"; an admin can grant it in the plugin's settings.`
+      return permissions.secrets?.includes(name)
+        ? undefined
+        : `This install was not granted the secret "${name}"; an admin can grant it in the plugin's settings.`
     }
     case "crypto":
       return permissions.crypto ? undefined : denied(GRANT_NAMES.crypto)
@@ -98,7 +107,10 @@ export const checkedHost = (ctx: HostCallContext, host: HostApi): CheckedHost =>
     const check = argChecks[method]
     if (!check.Check(args)) {
       const first = check.Errors(args).First()
-      return { code: "HOST_BAD_ARGUMENTS", message: `${method}: argument ${first?.path || "list"}: ${first?.message ?? "invalid"}` }
+      return {
+        code: "HOST_BAD_ARGUMENTS",
+        message: `${method}: argument ${first?.path || "list"}: ${first?.message ?? "invalid"}`,
+      }
     }
     const refused = refusal(ctx.permissions, method, args)
     if (refused !== undefined) return { code: "HOST_PERMISSION_DENIED", message: refused }

@@ -1,7 +1,16 @@
 // Schema checks for hook inputs and outputs, and the fail-mode answer when a plugin cannot decide.
-import "../shared/formats.ts"
 import { TypeCompiler, type TypeCheck } from "@sinclair/typebox/compiler"
-import { type FailMode, HOOKS, type HookInput, type HookName, type HookOutput, type PluginErrorCode } from "@streamspace/schemas"
+import {
+  type FailMode,
+  HOOKS,
+  registerFormats,
+  type HookInput,
+  type HookName,
+  type HookOutput,
+  type PluginErrorCode,
+} from "@streamspace/schemas"
+
+registerFormats()
 import type { TSchema } from "@sinclair/typebox"
 
 export interface HookOutcome<H extends HookName = HookName> {
@@ -14,8 +23,10 @@ export interface HookOutcome<H extends HookName = HookName> {
 
 const compiled = new Map<TSchema, TypeCheck<TSchema>>()
 const checkerFor = (schema: TSchema): TypeCheck<TSchema> => {
-  let check = compiled.get(schema)
-  if (check === undefined) compiled.set(schema, (check = TypeCompiler.Compile(schema)))
+  const known = compiled.get(schema)
+  if (known !== undefined) return known
+  const check = TypeCompiler.Compile(schema)
+  compiled.set(schema, check)
   return check
 }
 

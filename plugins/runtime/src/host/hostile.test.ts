@@ -24,7 +24,11 @@ afterAll(() => supervisor.stop())
 const containHostile = async (installId: string, bundle: string, expectedCode: string, overrides = {}) => {
   await supervisor.install(install(installId, bundle, overrides))
   const outcome = await supervisor.callHook("session.beforeCreate", installId, beforeCreateInput())
-  expect(outcome).toMatchObject({ decidedBy: "fail-closed", output: { allow: false, code: "PLUGIN_UNAVAILABLE" }, error: { code: expectedCode } })
+  expect(outcome).toMatchObject({
+    decidedBy: "fail-closed",
+    output: { allow: false, code: "PLUGIN_UNAVAILABLE" },
+    error: { code: expectedCode },
+  })
   expect(supervisor.status(installId)).toMatchObject({ state: "crashed", error: { code: expectedCode } })
   const bystander = await supervisor.callHook("session.beforeCreate", "bystander", beforeCreateInput())
   expect(bystander).toEqual({ installId: "bystander", decidedBy: "plugin", output: { allow: true } })
@@ -35,7 +39,9 @@ const containHostile = async (installId: string, bundle: string, expectedCode: s
 describe("hostile plugins are contained", () => {
   test("an infinite loop is stopped at the hook deadline", async () => {
     const started = performance.now()
-    await containHostile("loop", hookBundle(`() => { while (true) {} }`), "PLUGIN_TIMEOUT", { limits: { memoryMb: 16, hookTimeoutMs: 100 } })
+    await containHostile("loop", hookBundle(`() => { while (true) {} }`), "PLUGIN_TIMEOUT", {
+      limits: { memoryMb: 16, hookTimeoutMs: 100 },
+    })
     expect(performance.now() - started).toBeLessThan(1500)
   })
 
@@ -67,18 +73,27 @@ describe("hostile plugins are contained", () => {
   })
 
   test("a huge result is refused before it reaches the core", async () => {
-    await containHostile("huge", hookBundle(`() => ({ allow: true, reason: "x".repeat(1024 * 1024) })`), "PLUGIN_RESULT_TOO_LARGE", {
-      limits: { memoryMb: 64, hookTimeoutMs: 1000 },
-    })
+    await containHostile(
+      "huge",
+      hookBundle(`() => ({ allow: true, reason: "x".repeat(1024 * 1024) })`),
+      "PLUGIN_RESULT_TOO_LARGE",
+      {
+        limits: { memoryMb: 64, hookTimeoutMs: 1000 },
+      },
+    )
   })
 
   test("a flood of concurrent host calls stops the plugin", async () => {
-    const flood = hookBundle(`async (_, host) => { await Promise.all(Array.from({ length: 1000 }, () => host.clock.now())); return { allow: true } }`)
+    const flood = hookBundle(
+      `async (_, host) => { await Promise.all(Array.from({ length: 1000 }, () => host.clock.now())); return { allow: true } }`,
+    )
     await containHostile("flood", flood, "PLUGIN_FLOODED_HOST")
   })
 
   test("endless recursive host calls run into the deadline", async () => {
-    const recursive = hookBundle(`async (_, host) => { const again = async () => { await host.clock.now(); return again() }; return again() }`)
+    const recursive = hookBundle(
+      `async (_, host) => { const again = async () => { await host.clock.now(); return again() }; return again() }`,
+    )
     await containHostile("recursive", recursive, "PLUGIN_TIMEOUT", { limits: { memoryMb: 16, hookTimeoutMs: 200 } })
     const stats = await supervisor.stats()
     expect(stats.installs.find((s) => s.installId === "recursive")).toBeUndefined()
@@ -101,7 +116,9 @@ describe("hostile plugins are contained", () => {
       throw new Error(codes.join(","))
     }`)
     const outcome = await containHostile("snoop", snoop, "PLUGIN_THREW")
-    expect(outcome.error?.message).toContain("HOST_PERMISSION_DENIED,HOST_PERMISSION_DENIED,HOST_PERMISSION_DENIED,HOST_PERMISSION_DENIED")
+    expect(outcome.error?.message).toContain(
+      "HOST_PERMISSION_DENIED,HOST_PERMISSION_DENIED,HOST_PERMISSION_DENIED,HOST_PERMISSION_DENIED",
+    )
   })
 
   test("a plugin that throws at import is marked crashed and never answers", async () => {
@@ -113,7 +130,9 @@ describe("hostile plugins are contained", () => {
   })
 
   test("a bundle that tries to import a Node module is disabled at load", async () => {
-    const status = await supervisor.install(install("node-import", `import { execSync } from "node:child_process"\nexport default { hooks: {} }`))
+    const status = await supervisor.install(
+      install("node-import", `import { execSync } from "node:child_process"\nexport default { hooks: {} }`),
+    )
     expect(status).toMatchObject({ state: "disabled", error: { code: "PLUGIN_LOAD_FAILED" } })
   })
 })

@@ -47,8 +47,8 @@ export class InMemoryHostApi implements HostApi {
   }
 
   private live(ctx: HostCallContext): Map<string, KvEntry> {
-    let store = this.kvByInstall.get(ctx.installId)
-    if (store === undefined) this.kvByInstall.set(ctx.installId, (store = new Map()))
+    const store = this.kvByInstall.get(ctx.installId) ?? new Map<string, KvEntry>()
+    this.kvByInstall.set(ctx.installId, store)
     const now = this.now()
     for (const [key, entry] of store) if (entry.expiresAt !== undefined && entry.expiresAt <= now) store.delete(key)
     return store
@@ -87,7 +87,9 @@ export class InMemoryHostApi implements HostApi {
   sessions: HostApi["sessions"] = {
     list: async (_ctx, query) =>
       [...this.sessionsById.values()].filter(
-        (s) => (query.userId === undefined || s.userId === query.userId) && (query.states === undefined || query.states.includes(s.state)),
+        (s) =>
+          (query.userId === undefined || s.userId === query.userId) &&
+          (query.states === undefined || query.states.includes(s.state)),
       ),
     get: async (_ctx, id) => this.sessionsById.get(id) ?? null,
     usage: async (_ctx, userId) => {

@@ -39,7 +39,11 @@ export const checkManifest = (value: unknown): PluginManifest => {
   if (!manifestCheck.Check(value)) {
     const first = manifestCheck.Errors(value).First()
     const field = first?.path || "/"
-    throw new PluginInstallError("PLUGIN_MANIFEST_INVALID", `The manifest is invalid at ${field}: ${first?.message ?? "unknown"}.`, field)
+    throw new PluginInstallError(
+      "PLUGIN_MANIFEST_INVALID",
+      `The manifest is invalid at ${field}: ${first?.message ?? "unknown"}.`,
+      field,
+    )
   }
   const manifest = value
   const hooks = manifest.hooks.map((h) => h.name)
@@ -66,11 +70,16 @@ export const checkManifest = (value: unknown): PluginManifest => {
 /** A grant may narrow what the manifest asks for, never widen it. */
 export const checkGrant = (requested: PluginPermissions, granted: PluginPermissions): void => {
   const refuse = (field: string, what: string) => {
-    throw new PluginInstallError("PLUGIN_GRANT_EXCEEDS_REQUEST", `The grant gives ${what}, which the manifest does not ask for.`, `/permissions/${field}`)
+    throw new PluginInstallError(
+      "PLUGIN_GRANT_EXCEEDS_REQUEST",
+      `The grant gives ${what}, which the manifest does not ask for.`,
+      `/permissions/${field}`,
+    )
   }
   for (const url of granted.http?.allow ?? []) if (!requested.http?.allow.includes(url)) refuse("http", `http access to ${url}`)
   if (granted.kv && (!requested.kv || granted.kv.quotaBytes > requested.kv.quotaBytes)) refuse("kv", "a larger kv quota")
-  if (granted.sessions && (!requested.sessions || (granted.sessions === "write" && requested.sessions === "read"))) refuse("sessions", `sessions: ${granted.sessions}`)
+  if (granted.sessions && (!requested.sessions || (granted.sessions === "write" && requested.sessions === "read")))
+    refuse("sessions", `sessions: ${granted.sessions}`)
   if (granted.users && !requested.users) refuse("users", "users: read")
   for (const name of granted.secrets ?? []) if (!requested.secrets?.includes(name)) refuse("secrets", `the secret ${name}`)
   if (granted.crypto && !requested.crypto) refuse("crypto", "crypto")

@@ -16,7 +16,11 @@ export type HostCallMessage = Extract<RuntimeToCore, { type: "hostCall" }>
 export type CrashMessage = Extract<RuntimeToCore, { type: "crashed" }>
 export type LinkAnswer = { ok: true; value: unknown } | { ok: false; code: PluginErrorCode; message: string }
 /** A request without its id; the link numbers it. */
-export type LinkRequest = CoreToRuntime extends infer M ? (M extends { id: number; type: "load" | "unload" | "callHook" | "deliverEvent" | "stats" } ? Omit<M, "id"> : never) : never
+export type LinkRequest = CoreToRuntime extends infer M
+  ? M extends { id: number; type: "load" | "unload" | "callHook" | "deliverEvent" | "stats" }
+    ? Omit<M, "id">
+    : never
+  : never
 
 export interface LinkHandlers {
   hostCall(message: HostCallMessage): void
@@ -65,7 +69,10 @@ export class RuntimeLink {
         link.onClosed(reason)
       },
     })
-    const timer = setTimeout(() => greet.reject(new Error(`The plugin runtime did not say hello within ${helloTimeoutMs} ms.`)), helloTimeoutMs)
+    const timer = setTimeout(
+      () => greet.reject(new Error(`The plugin runtime did not say hello within ${helloTimeoutMs} ms.`)),
+      helloTimeoutMs,
+    )
     try {
       link.hello = await greeted
     } catch (error) {
@@ -91,7 +98,8 @@ export class RuntimeLink {
 
   /** Sends a request; the answer is the runtime's, or a failure when the deadline passes or the runtime dies. */
   request(message: LinkRequest, deadlineMs: number): Promise<LinkAnswer> {
-    if (this.isClosed) return Promise.resolve({ ok: false, code: "RUNTIME_UNAVAILABLE", message: "The plugin runtime is not running." })
+    if (this.isClosed)
+      return Promise.resolve({ ok: false, code: "RUNTIME_UNAVAILABLE", message: "The plugin runtime is not running." })
     const id = this.nextId++
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
@@ -122,15 +130,20 @@ export class RuntimeLink {
     const message = checked.message
     switch (message.type) {
       case "result":
-        return this.answer(message.id, { ok: true, value: message.value })
+        this.answer(message.id, { ok: true, value: message.value })
+        break
       case "error":
-        return this.answer(message.id, { ok: false, code: message.code, message: message.message })
+        this.answer(message.id, { ok: false, code: message.code, message: message.message })
+        break
       case "hostCall":
-        return this.handlers.hostCall(message)
+        this.handlers.hostCall(message)
+        break
       case "crashed":
-        return this.handlers.crashed(message)
+        this.handlers.crashed(message)
+        break
       case "hello":
-        return this.handlers.refused("The plugin runtime said hello twice; the second was ignored.")
+        this.handlers.refused("The plugin runtime said hello twice; the second was ignored.")
+        break
     }
   }
 
@@ -145,7 +158,8 @@ export class RuntimeLink {
   private onClosed(reason: string): void {
     if (this.isClosed) return
     this.isClosed = true
-    for (const [id] of this.pending) this.answer(id, { ok: false, code: "RUNTIME_UNAVAILABLE", message: `The plugin runtime stopped: ${reason}` })
+    for (const [id] of this.pending)
+      this.answer(id, { ok: false, code: "RUNTIME_UNAVAILABLE", message: `The plugin runtime stopped: ${reason}` })
     this.markClosed(reason)
     this.handlers.closed(reason)
   }

@@ -43,7 +43,10 @@ export const fetchWithLimits = async (url: string, init: HttpRequestInit, limits
     })
   } catch (error) {
     const timedOut = error instanceof DOMException && error.name === "TimeoutError"
-    throw new HostCallError("HOST_CALL_FAILED", timedOut ? `${url} did not answer within ${limits.timeoutMs} ms.` : `Fetching ${url} failed: ${(error as Error).message}`)
+    throw new HostCallError(
+      "HOST_CALL_FAILED",
+      timedOut ? `${url} did not answer within ${limits.timeoutMs} ms.` : `Fetching ${url} failed: ${(error as Error).message}`,
+    )
   }
   const body = await readCapped(response, limits.maxResponseBytes, url)
   const headers: Record<string, string> = {}

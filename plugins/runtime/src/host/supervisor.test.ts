@@ -67,12 +67,20 @@ describe("PluginSupervisor with the real runtime", () => {
     await supervisor.install(install("sloppy", hookBundle(`() => ({ allow: "yes" })`)))
     const outcome = await supervisor.callHook("session.beforeCreate", "sloppy", beforeCreateInput())
     expect(outcome.decidedBy).toBe("fail-closed")
-    expect(outcome.output).toEqual({ allow: false, code: "PLUGIN_UNAVAILABLE", reason: "The test.plugin plugin could not decide (PLUGIN_BAD_RESULT)." })
+    expect(outcome.output).toEqual({
+      allow: false,
+      code: "PLUGIN_UNAVAILABLE",
+      reason: "The test.plugin plugin could not decide (PLUGIN_BAD_RESULT).",
+    })
     expect(supervisor.status("sloppy")?.state).toBe("crashed")
   })
 
   test("a fail-open hook lets the action go on when the plugin fails", async () => {
-    await supervisor.install(install("open", hookBundle(`() => { throw new Error("oops") }`), { hooks: [{ name: "session.beforeCreate", failMode: "open" }] }))
+    await supervisor.install(
+      install("open", hookBundle(`() => { throw new Error("oops") }`), {
+        hooks: [{ name: "session.beforeCreate", failMode: "open" }],
+      }),
+    )
     const outcome = await supervisor.callHook("session.beforeCreate", "open", beforeCreateInput())
     expect(outcome).toMatchObject({ decidedBy: "fail-open", output: { allow: true }, error: { code: "PLUGIN_THREW" } })
   })
@@ -81,7 +89,14 @@ describe("PluginSupervisor with the real runtime", () => {
     await supervisor.install(install("flaky", `throw new Error("no config")`))
     expect(supervisor.status("flaky")).toMatchObject({ state: "crashed", crashes: 1, error: { code: "PLUGIN_THREW" } })
     await waitFor("disabled", () => supervisor.status("flaky")?.state === "disabled")
-    expect(statuses.filter((s) => s.installId === "flaky").map((s) => s.state)).toEqual(["loading", "crashed", "loading", "crashed", "loading", "disabled"])
+    expect(statuses.filter((s) => s.installId === "flaky").map((s) => s.state)).toEqual([
+      "loading",
+      "crashed",
+      "loading",
+      "crashed",
+      "loading",
+      "disabled",
+    ])
     expect((await supervisor.callHook("session.beforeCreate", "flaky", beforeCreateInput())).output.allow).toBe(false)
   })
 
@@ -115,7 +130,10 @@ describe("PluginSupervisor with the real runtime", () => {
   })
 
   test("runHook asks subscribers in priority order and stops at the first deny", async () => {
-    await supervisor.install({ ...install("first", hookBundle(`() => ({ allow: false, reason: "first says no" })`)), priority: 1 })
+    await supervisor.install({
+      ...install("first", hookBundle(`() => ({ allow: false, reason: "first says no" })`)),
+      priority: 1,
+    })
     const outcomes = await supervisor.runHook("session.beforeCreate", beforeCreateInput(), (o) => !o.output.allow)
     expect(outcomes.map((o) => o.installId)).toEqual(["first"])
   })
@@ -133,7 +151,11 @@ describe("PluginSupervisor with the real runtime", () => {
   })
 
   test("killing the runtime mid-call: the fail-closed hook denies, the runtime restarts and installs are reloaded", async () => {
-    await supervisor.install(install("slow", hookBundle(`async (_, host) => { for (let i = 0; i < 1e9; i++) {} return { allow: true } }`), { limits: { memoryMb: 16, hookTimeoutMs: 5000 } }))
+    await supervisor.install(
+      install("slow", hookBundle(`async (_, host) => { for (let i = 0; i < 1e9; i++) {} return { allow: true } }`), {
+        limits: { memoryMb: 16, hookTimeoutMs: 5000 },
+      }),
+    )
     const pid = supervisor.runtimePid
     expect(pid).toBeNumber()
     const call = supervisor.callHook("session.beforeCreate", "slow", beforeCreateInput())

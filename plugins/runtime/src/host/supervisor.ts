@@ -15,9 +15,16 @@ import { type CheckedHost, checkedHost } from "./checked-host.ts"
 import { assertHookInput, fallbackOutcome, type HookOutcome, outputProblem } from "./hook-checks.ts"
 import { withDeadline } from "./deadline.ts"
 import type { HostApi } from "./host-api.ts"
-import { checkGrant, checkManifest, DEFAULT_OPERATOR_LIMITS, eventMatches, type OperatorLimits, sandboxLimits } from "./install-check.ts"
-import { type HostCallMessage, type LinkAnswer, RuntimeLink } from "./runtime-link.ts"
-import { type SupervisorLog, defaultLog, RuntimeRestarts } from "./runtime-restarts.ts"
+import {
+  checkGrant,
+  checkManifest,
+  DEFAULT_OPERATOR_LIMITS,
+  eventMatches,
+  type OperatorLimits,
+  sandboxLimits,
+} from "./install-check.ts"
+import type { HostCallMessage, LinkAnswer, RuntimeLink } from "./runtime-link.ts"
+import { defaultLog, RuntimeRestarts, type SupervisorLog } from "./runtime-restarts.ts"
 import { NodeIpcTransport, type PluginTransport } from "./transport.ts"
 
 export interface InstallSpec {
@@ -43,7 +50,9 @@ export interface InstallStatus {
   crashes: number
   retryAt?: string
 }
-export type EventOutcome = { installId: string; delivered: true } | { installId: string; delivered: false; error: { code: PluginErrorCode; message: string } }
+export type EventOutcome =
+  | { installId: string; delivered: true }
+  | { installId: string; delivered: false; error: { code: PluginErrorCode; message: string } }
 
 export interface SupervisorOptions {
   host: HostApi
@@ -101,7 +110,8 @@ export class PluginSupervisor {
           if (record?.state === "running") this.failed(record, message.code, message.message)
         },
         connected: () => {
-          for (const record of this.installs.values()) if (record.state === "loading" || record.state === "running") void this.load(record)
+          for (const record of this.installs.values())
+            if (record.state === "loading" || record.state === "running") void this.load(record)
         },
         lost: () => {
           for (const record of this.installs.values()) if (record.state === "running") this.setState(record, "loading")
@@ -170,11 +180,17 @@ export class PluginSupervisor {
   }
 
   eventSubscribers(type: string): string[] {
-    return [...this.installs.values()].filter((r) => r.manifest.events.some((p) => eventMatches(p, type))).map((r) => r.spec.installId)
+    return [...this.installs.values()]
+      .filter((r) => r.manifest.events.some((p) => eventMatches(p, type)))
+      .map((r) => r.spec.installId)
   }
 
   /** Asks every subscriber in order; stops early when `until` says so (e.g. at the first deny). */
-  async runHook<H extends HookName>(hook: H, input: unknown, until?: (outcome: HookOutcome<H>) => boolean): Promise<HookOutcome<H>[]> {
+  async runHook<H extends HookName>(
+    hook: H,
+    input: unknown,
+    until?: (outcome: HookOutcome<H>) => boolean,
+  ): Promise<HookOutcome<H>[]> {
     const outcomes: HookOutcome<H>[] = []
     for (const installId of this.hookSubscribers(hook)) {
       const outcome = await this.callHook(hook, installId, input)
@@ -194,10 +210,14 @@ export class PluginSupervisor {
     const deadline = record.limits.callTimeoutMs + this.ipcGraceMs
     const fail = (code: PluginErrorCode, message: string) => fallbackOutcome(hook, installId, pluginId, mode, { code, message })
     if (record.state === "loading") await withDeadline(record.loading, deadline, () => undefined)
-    if (record.state !== "running") return fail(record.error?.code ?? "PLUGIN_NOT_LOADED", record.error?.message ?? `The plugin is ${record.state}.`)
+    if (record.state !== "running")
+      return fail(record.error?.code ?? "PLUGIN_NOT_LOADED", record.error?.message ?? `The plugin is ${record.state}.`)
     const link = this.runtime.link
     if (link === undefined) return fail("RUNTIME_UNAVAILABLE", "The plugin runtime is restarting.")
-    const answer = await link.request({ type: "callHook", installId, hook, input, timeoutMs: record.limits.callTimeoutMs }, deadline)
+    const answer = await link.request(
+      { type: "callHook", installId, hook, input, timeoutMs: record.limits.callTimeoutMs },
+      deadline,
+    )
     if (!answer.ok) return fail(answer.code, answer.message)
     const problem = outputProblem(hook, answer.value)
     if (problem !== undefined) {
@@ -217,14 +237,21 @@ export class PluginSupervisor {
     const link = this.runtime.link
     const answer: LinkAnswer =
       record.state !== "running" || link === undefined
-        ? { ok: false, code: record.error?.code ?? "PLUGIN_NOT_LOADED", message: record.error?.message ?? `The plugin is ${record.state}.` }
+        ? {
+            ok: false,
+            code: record.error?.code ?? "PLUGIN_NOT_LOADED",
+            message: record.error?.message ?? `The plugin is ${record.state}.`,
+          }
         : await link.request({ type: "deliverEvent", installId, event, timeoutMs: record.limits.callTimeoutMs }, deadline)
-    return answer.ok ? { installId, delivered: true } : { installId, delivered: false, error: { code: answer.code, message: answer.message } }
+    return answer.ok
+      ? { installId, delivered: true }
+      : { installId, delivered: false, error: { code: answer.code, message: answer.message } }
   }
 
   /** CPU time, heap and call counts per loaded install, measured by the runtime. */
   async stats(): Promise<RuntimeStats> {
-    const answer = await (this.runtime.link?.request({ type: "stats" }, 2000) ?? Promise.resolve<LinkAnswer>({ ok: false, code: "RUNTIME_UNAVAILABLE", message: "The plugin runtime is restarting." }))
+    const answer = await (this.runtime.link?.request({ type: "stats" }, 2000) ??
+      Promise.resolve<LinkAnswer>({ ok: false, code: "RUNTIME_UNAVAILABLE", message: "The plugin runtime is restarting." }))
     if (!answer.ok) throw new Error(`Plugin runtime stats are unavailable: ${answer.message}`)
     return answer.value as RuntimeStats
   }
@@ -238,7 +265,15 @@ export class PluginSupervisor {
       if (link === undefined || !current()) return // reloaded when the runtime is back
       const { manifest, spec, limits } = record
       const answer = await link.request(
-        { type: "load", installId, pluginId: manifest.id, version: manifest.version, bundle: spec.bundle, config: spec.config, limits },
+        {
+          type: "load",
+          installId,
+          pluginId: manifest.id,
+          version: manifest.version,
+          bundle: spec.bundle,
+          config: spec.config,
+          limits,
+        },
         limits.loadTimeoutMs + this.ipcGraceMs,
       )
       if (!current() || (!answer.ok && answer.code === "RUNTIME_UNAVAILABLE")) return
@@ -247,7 +282,11 @@ export class PluginSupervisor {
       const missing = manifest.hooks.map((h) => h.name).filter((name) => !loaded.hooks.includes(name))
       if (missing.length > 0) {
         void link.request({ type: "unload", installId }, 2000)
-        return this.failed(record, "PLUGIN_BAD_EXPORT", `The manifest declares ${missing.join(", ")} but the bundle exports no handler for it.`)
+        return this.failed(
+          record,
+          "PLUGIN_BAD_EXPORT",
+          `The manifest declares ${missing.join(", ")} but the bundle exports no handler for it.`,
+        )
       }
       record.runningSince = Date.now()
       this.setState(record, "running")
@@ -264,7 +303,10 @@ export class PluginSupervisor {
     record.crashes++
     record.error = { code, message, at: new Date(now).toISOString() }
     this.log.warn({ installId: record.spec.installId, pluginId: record.manifest.id, code, crashes: record.crashes }, message)
-    if (PERMANENT.has(code) || record.crashes >= maxCrashes) return this.setState(record, "disabled")
+    if (PERMANENT.has(code) || record.crashes >= maxCrashes) {
+      this.setState(record, "disabled")
+      return
+    }
     const delay = Math.min(initialMs * 2 ** (record.crashes - 1), maxMs)
     record.retryAt = now + delay
     clearTimeout(record.retryTimer)
@@ -287,7 +329,11 @@ export class PluginSupervisor {
       code: "HOST_CALL_FAILED" as const,
       message: `${message.method} did not finish within ${timeoutMs} ms.`,
     }))
-    link.send("value" in outcome ? { type: "hostResult", id, installId, value: outcome.value ?? null } : { type: "hostError", id, installId, ...outcome })
+    link.send(
+      "value" in outcome
+        ? { type: "hostResult", id, installId, value: outcome.value ?? null }
+        : { type: "hostError", id, installId, ...outcome },
+    )
   }
 
   private forget(installId: string): boolean {

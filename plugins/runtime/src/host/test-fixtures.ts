@@ -48,7 +48,12 @@ export const manifest = (overrides: Partial<PluginManifest> = {}): PluginManifes
 })
 
 /** An install spec whose grant is exactly what the manifest asks for. */
-export const install = (installId: string, bundle: string, overrides: Partial<PluginManifest> = {}, config: unknown = {}): InstallSpec => {
+export const install = (
+  installId: string,
+  bundle: string,
+  overrides: Partial<PluginManifest> = {},
+  config: unknown = {},
+): InstallSpec => {
   const m = manifest(overrides)
   return { installId, manifest: m, bundle, config, granted: m.permissions as PluginPermissions }
 }

@@ -4,7 +4,13 @@ import { describe, test } from "node:test"
 import type { CoreToRuntime, RuntimeToCore, SandboxLimits } from "@streamspace/schemas"
 import { Runtime } from "./runtime.ts"
 
-const LIMITS: SandboxLimits = { memoryMb: 16, callTimeoutMs: 300, loadTimeoutMs: 2000, maxPendingHostCalls: 16, maxPayloadBytes: 64 * 1024 }
+const LIMITS: SandboxLimits = {
+  memoryMb: 16,
+  callTimeoutMs: 300,
+  loadTimeoutMs: 2000,
+  maxPendingHostCalls: 16,
+  maxPayloadBytes: 64 * 1024,
+}
 type Answer = Extract<RuntimeToCore, { type: "result" | "error" }>
 type Request = CoreToRuntime extends infer M ? (M extends { id: number } ? Omit<M, "id"> : never) : never
 
@@ -39,7 +45,15 @@ class TestCore {
   }
 
   load(installId: string, bundle: string, limits: Partial<SandboxLimits> = {}) {
-    return this.request({ type: "load", installId, pluginId: "test.plugin", version: "1.0.0", bundle, config: { greeting: "hi" }, limits: { ...LIMITS, ...limits } })
+    return this.request({
+      type: "load",
+      installId,
+      pluginId: "test.plugin",
+      version: "1.0.0",
+      bundle,
+      config: { greeting: "hi" },
+      limits: { ...LIMITS, ...limits },
+    })
   }
 
   hook(installId: string, input: unknown = { user: { id: "u1" } }, timeoutMs = 300) {
@@ -58,9 +72,16 @@ const expectError = (answer: Answer, code: string) => {
 describe("plugin runtime", () => {
   test("a loaded plugin answers a hook with its config and a host call's result", async () => {
     const core = new TestCore((method) => (method === "clock.now" ? 42 : null))
-    const loaded = await core.load("a", plugin(`async () => ({ allow: (await clock.now()) === 42 })`, `import { clock } from "host:api"`))
+    const loaded = await core.load(
+      "a",
+      plugin(`async () => ({ allow: (await clock.now()) === 42 })`, `import { clock } from "host:api"`),
+    )
     assert.deepEqual(loaded, { type: "result", id: 1, value: { hooks: ["session.beforeCreate"], events: [] } })
-    assert.deepEqual((await core.hook("a")).type === "result" && (await core.hook("a")), { type: "result", id: 3, value: { allow: true } })
+    assert.deepEqual((await core.hook("a")).type === "result" && (await core.hook("a")), {
+      type: "result",
+      id: 3,
+      value: { allow: true },
+    })
     assert.equal(core.hostCalls[0]?.method, "clock.now")
     const greeting = await new TestCore().load("b", ALLOW)
     assert.equal(greeting.type, "result")
@@ -101,7 +122,9 @@ describe("plugin runtime", () => {
 
   test("a memory bomb hits the isolate's limit and only that install stops", async () => {
     const core = new TestCore()
-    await core.load("bomb", plugin(`() => { const a = []; for (;;) a.push(new Array(1e5).fill(Math.random())) }`), { callTimeoutMs: 5000 })
+    await core.load("bomb", plugin(`() => { const a = []; for (;;) a.push(new Array(1e5).fill(Math.random())) }`), {
+      callTimeoutMs: 5000,
+    })
     const answer = await core.hook("bomb", undefined, 5000)
     expectError(answer, "PLUGIN_OUT_OF_MEMORY")
     assert.equal(core.crashes[0]?.code, "PLUGIN_OUT_OF_MEMORY")
@@ -137,13 +160,25 @@ describe("plugin runtime", () => {
 
   test("a plugin that floods the host with pending calls is stopped", async () => {
     const core = new TestCore()
-    await core.load("a", plugin(`async () => { await Promise.all(Array.from({ length: 100 }, () => kv.get("k"))); return { allow: true } }`, `import { kv } from "host:api"`))
+    await core.load(
+      "a",
+      plugin(
+        `async () => { await Promise.all(Array.from({ length: 100 }, () => kv.get("k"))); return { allow: true } }`,
+        `import { kv } from "host:api"`,
+      ),
+    )
     expectError(await core.hook("a"), "PLUGIN_FLOODED_HOST")
   })
 
   test("host calls from code left running after the hook answered are refused", async () => {
     const core = new TestCore(() => 1)
-    await core.load("a", plugin(`() => { globalThis.later = clock.now().then(() => clock.now()).catch((e) => e.message); return { allow: true } }`, `import { clock } from "host:api"`))
+    await core.load(
+      "a",
+      plugin(
+        `() => { globalThis.later = clock.now().then(() => clock.now()).catch((e) => e.message); return { allow: true } }`,
+        `import { clock } from "host:api"`,
+      ),
+    )
     assert.equal((await core.hook("a")).type, "result")
     await new Promise((r) => setTimeout(r, 50))
     assert.equal(core.hostCalls.length, 1)
@@ -166,11 +201,14 @@ describe("plugin runtime", () => {
 
   test("CPU time is accounted per install", async () => {
     const core = new TestCore()
-    await core.load("busy", plugin(`() => { let x = 0; for (let i = 0; i < 2e8; i++) x += i; return { allow: x > 0 } }`), { callTimeoutMs: 5000 })
+    await core.load("busy", plugin(`() => { let x = 0; for (let i = 0; i < 2e8; i++) x += i; return { allow: x > 0 } }`), {
+      callTimeoutMs: 5000,
+    })
     await core.load("idle", ALLOW)
     await core.hook("busy", undefined, 5000)
     const stats = await core.request({ type: "stats" })
-    const installs = stats.type === "result" ? (stats.value as { installs: { installId: string; cpuTimeUs: number }[] }).installs : []
+    const installs =
+      stats.type === "result" ? (stats.value as { installs: { installId: string; cpuTimeUs: number }[] }).installs : []
     const cpu = Object.fromEntries(installs.map((s) => [s.installId, s.cpuTimeUs]))
     assert.ok((cpu.busy ?? 0) > 50_000 && (cpu.idle ?? 0) < (cpu.busy ?? 0) / 4, JSON.stringify(cpu))
   })

@@ -98,7 +98,9 @@ export class Sandbox {
       await plugin.evaluate({ timeout })
     } catch (error) {
       const failure = classify(error, isolate.isDisposed)
-      throw failure.code === "PLUGIN_CRASHED" ? new SandboxError("PLUGIN_THREW", `The plugin threw while loading: ${failure.message}`) : failure
+      throw failure.code === "PLUGIN_CRASHED"
+        ? new SandboxError("PLUGIN_THREW", `The plugin threw while loading: ${failure.message}`)
+        : failure
     }
     await harness.instantiate(context, (specifier) => (specifier === "plugin" ? plugin : hostApi))
     await harness.evaluate({ timeout })
@@ -107,9 +109,16 @@ export class Sandbox {
     this.eventRef = await ns.get("__event", { reference: true })
     this.settleRef = await ns.get("__settle", { reference: true })
     const describe: ivm.Reference<() => string> = await ns.get("__describe", { reference: true })
-    const described = JSON.parse(await describe.apply(undefined, [], { timeout })) as { isPlugin: boolean; hooks: string[]; events: string[] }
+    const described = JSON.parse(await describe.apply(undefined, [], { timeout })) as {
+      isPlugin: boolean
+      hooks: string[]
+      events: string[]
+    }
     if (!described.isPlugin) {
-      throw new SandboxError("PLUGIN_BAD_EXPORT", "The bundle's default export is not a plugin; export default definePlugin({ hooks, events }).")
+      throw new SandboxError(
+        "PLUGIN_BAD_EXPORT",
+        "The bundle's default export is not a plugin; export default definePlugin({ hooks, events }).",
+      )
     }
     return { hooks: described.hooks, events: described.events }
   }
@@ -126,19 +135,24 @@ export class Sandbox {
   private async invoke(ref: ivm.Reference, name: string, input: unknown, timeoutMs: number): Promise<unknown> {
     if (this.crash) throw this.crash
     this.calls++
-    const answer = await this.track(timeoutMs, () =>
-      ref.apply(undefined, [name, JSON.stringify(input)], {
-        arguments: { copy: true },
-        result: { promise: true, copy: true },
-        timeout: timeoutMs,
-      }) as Promise<unknown>,
+    const answer = await this.track(
+      timeoutMs,
+      () =>
+        ref.apply(undefined, [name, JSON.stringify(input)], {
+          arguments: { copy: true },
+          result: { promise: true, copy: true },
+          timeout: timeoutMs,
+        }) as Promise<unknown>,
     )
     if (typeof answer !== "string") return this.fail("PLUGIN_BAD_RESULT", "The harness answered with something other than text.")
     const body = answer.slice(1)
     switch (answer[0]) {
       case ANSWER.ok:
         if (body.length > this.spec.limits.maxPayloadBytes) {
-          return this.fail("PLUGIN_RESULT_TOO_LARGE", `The plugin answered ${body.length} bytes; the limit is ${this.spec.limits.maxPayloadBytes}.`)
+          return this.fail(
+            "PLUGIN_RESULT_TOO_LARGE",
+            `The plugin answered ${body.length} bytes; the limit is ${this.spec.limits.maxPayloadBytes}.`,
+          )
         }
         return JSON.parse(body)
       case ANSWER.noHandler:
@@ -158,7 +172,10 @@ export class Sandbox {
     this.active++
     return new Promise<T>((resolve, reject) => {
       const settle = (error: SandboxError) => finish(() => reject(error))
-      const timer = setTimeout(() => this.fail("PLUGIN_TIMEOUT", `The plugin did not answer within ${timeoutMs} ms.`).catch(settle), timeoutMs)
+      const timer = setTimeout(
+        () => this.fail("PLUGIN_TIMEOUT", `The plugin did not answer within ${timeoutMs} ms.`).catch(settle),
+        timeoutMs,
+      )
       let done = false
       const finish = (then: () => void) => {
         if (done) return
@@ -183,11 +200,22 @@ export class Sandbox {
     if (this.active === 0) throw new Error("HOST_CALL_OUTSIDE_CALL: host calls are allowed only while a hook or event runs.")
     if (typeof method !== "string" || !isHostMethod(method) || typeof args !== "string") throw new Error("Malformed host call.")
     if (this.pendingHostCalls.size >= maxPendingHostCalls) {
-      queueMicrotask(() => void this.fail("PLUGIN_FLOODED_HOST", `More than ${maxPendingHostCalls} host calls were pending at once.`).catch(() => {}))
+      queueMicrotask(
+        () =>
+          void this.fail("PLUGIN_FLOODED_HOST", `More than ${maxPendingHostCalls} host calls were pending at once.`).catch(
+            () => {},
+          ),
+      )
       throw new Error("Too many pending host calls; this plugin is being stopped.")
     }
     if (args.length > maxPayloadBytes) {
-      queueMicrotask(() => void this.fail("PLUGIN_FLOODED_HOST", `A host call carried ${args.length} bytes; the limit is ${maxPayloadBytes}.`).catch(() => {}))
+      queueMicrotask(
+        () =>
+          void this.fail(
+            "PLUGIN_FLOODED_HOST",
+            `A host call carried ${args.length} bytes; the limit is ${maxPayloadBytes}.`,
+          ).catch(() => {}),
+      )
       throw new Error("Host call arguments too large; this plugin is being stopped.")
     }
     const id = nextHostCallId++
