@@ -23,7 +23,17 @@ async function bannerAt(host: string): Promise<void> {
 /** `docker run -d` with the given flags, then poll the banner at the container's IP. */
 async function rawRun(flags: string[]): Promise<number> {
   const started = performance.now()
-  const id = run(["docker", "run", "-d", "--label", `streamspace.agent=${options.agentName}`, "-e", "VNC_PASSWORD=bench123", ...flags, image])
+  const id = run([
+    "docker",
+    "run",
+    "-d",
+    "--label",
+    `streamspace.agent=${options.agentName}`,
+    "-e",
+    "VNC_PASSWORD=bench123",
+    ...flags,
+    image,
+  ])
   const ip = run(["docker", "inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", id])
   await bannerAt(ip)
   return performance.now() - started
@@ -52,11 +62,15 @@ for (let i = 0; i < rounds; i++) {
 for (const [name, xs] of Object.entries(times)) {
   console.log(`${name.padEnd(13)} median ${median(xs).toFixed(0)} ms  (${xs.map((x) => x.toFixed(0)).join(", ")})`)
 }
-console.log(`driver overhead over raw docker run with the same flags: ${(median(times.driver) - median(times.rawSameFlags)).toFixed(0)} ms`)
+console.log(
+  `driver overhead over raw docker run with the same flags: ${(median(times.driver) - median(times.rawSameFlags)).toFixed(0)} ms`,
+)
 
 // Idle memory: let the desktops settle, then read each session's cgroup and its processes' RSS.
 await Bun.sleep(5000)
-const sessions = await docker.listContainers({ filters: { label: [`streamspace.agent=${options.agentName}`, "streamspace.managed=true"] } })
+const sessions = await docker.listContainers({
+  filters: { label: [`streamspace.agent=${options.agentName}`, "streamspace.managed=true"] },
+})
 const cgroupMiB: number[] = []
 const rssMiB: number[] = []
 for (const c of sessions) {

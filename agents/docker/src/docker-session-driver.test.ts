@@ -1,5 +1,6 @@
 // The Docker driver's session lifecycle on the real engine with the real desktop image.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test"
+import { DockerSessionDriver } from "./docker-session-driver.ts"
 import { DriverError } from "./errors.ts"
 import { containerOf, desktopImage, docker, execIn, sessionSpec, testDriver, vncHandshake } from "./test-support.ts"
 
@@ -121,9 +122,16 @@ describe("errors a caller can act on", () => {
 
   test("a malformed spec is refused with the field named, before Docker is asked", async () => {
     const bad = { ...sessionSpec(image), resources: { cpu: 1, memory: 1 } }
-    expect(() => driver.start(bad)).toThrow(/\/resources\/memory/)
-    expect(() => driver.start({ ...sessionSpec(image), templateName: "../etc" })).toThrow(/\/templateName/)
-    expect(() => driver.stop("not-a-uuid")).toThrow(expect.objectContaining({ code: "INVALID_SESSION_ID" }))
+    await expect(driver.start(bad)).rejects.toThrow(/\/resources\/memory/)
+    await expect(driver.start({ ...sessionSpec(image), templateName: "../etc" })).rejects.toThrow(/\/templateName/)
+    await expect(driver.stop("not-a-uuid")).rejects.toMatchObject({ code: "INVALID_SESSION_ID" })
+    expect(await driver.list()).toEqual([])
+  })
+
+  test("options that cannot work stop the agent at construction, naming the option", () => {
+    expect(() => new DockerSessionDriver({ agentSecret: "short", maxSessions: 1 })).toThrow(/agentSecret/)
+    expect(() => new DockerSessionDriver({ ...options, maxSessions: -1 })).toThrow(/maxSessions/)
+    expect(() => new DockerSessionDriver({ ...options, agentName: "Bad Name" })).toThrow(/agentName/)
   })
 
   test("a container that dies while starting is reported with its last words", async () => {

@@ -65,17 +65,18 @@ export class DockerSessionDriver implements SessionDriver {
     this.pullMissingImages = options.pullMissingImages ?? true
   }
 
-  start(spec: SessionSpec): Promise<SessionReport> {
+  // Every method is async so that bad input rejects like any other failure instead of throwing synchronously.
+  async start(spec: SessionSpec): Promise<SessionReport> {
     const checked = checkSpec(spec)
     return this.lock.run(checked.sessionId, () => this.startLocked(checked))
   }
 
   /** Same path as start: a stopped container is started again, a vanished one recreated (the home volume kept the files). */
-  wake(spec: SessionSpec): Promise<SessionReport> {
+  async wake(spec: SessionSpec): Promise<SessionReport> {
     return this.start(spec)
   }
 
-  stop(sessionId: string): Promise<SessionReport> {
+  async stop(sessionId: string): Promise<SessionReport> {
     const id = checkSessionId(sessionId)
     return this.lock.run(id, async () => {
       await this.stopContainer(id)
@@ -84,7 +85,7 @@ export class DockerSessionDriver implements SessionDriver {
     })
   }
 
-  hibernate(sessionId: string): Promise<SessionReport> {
+  async hibernate(sessionId: string): Promise<SessionReport> {
     const id = checkSessionId(sessionId)
     return this.lock.run(id, async () => {
       if (!(await this.inspect(id))) throw notFound(id)
