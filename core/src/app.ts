@@ -16,6 +16,7 @@ import { createTokenService } from "./modules/identity/tokens.ts"
 import { sessionRoutes } from "./modules/sessions/index.ts"
 import { templateRoutes } from "./modules/templates/index.ts"
 import { userRoutes } from "./modules/users/index.ts"
+import { vncRoutes } from "./modules/vnc/index.ts"
 
 export const OPENAPI_JSON_PATH = "/api/openapi/json"
 
@@ -77,6 +78,7 @@ export function createApp(options: AppOptions) {
     .use(sessionRoutes(deps, http))
     .use(agentRoutes(deps, http))
     .use(auditRoutes(deps, http))
+    .use(vncRoutes(deps, http))
 
   return { app, deps, audit }
 }

@@ -1,0 +1,37 @@
+// Single-use viewer tickets: only the hash is kept; taking one removes it, so a ticket opens one stream.
+import type { ShareLevel } from "@streamspace/schemas"
+
+export interface TicketGrant {
+  userId: string
+  sessionId: string
+  level: ShareLevel
+  expiresAt: number
+}
+
+/** In-process now; a Redis store (GETDEL) takes its place when there are several replicas. */
+export interface TicketStore {
+  put(hash: string, grant: TicketGrant): Promise<void>
+  /** The grant, removed atomically; null if unknown, already taken or expired. */
+  take(hash: string): Promise<TicketGrant | null>
+}
+
+export function createMemoryTicketStore(now: () => number = Date.now): TicketStore {
+  const grants = new Map<string, TicketGrant>()
+  const sweep = () => {
+    const t = now()
+    for (const [hash, grant] of grants) if (grant.expiresAt <= t) grants.delete(hash)
+  }
+  return {
+    async put(hash, grant) {
+      // Tickets live seconds: sweeping on write keeps the map as small as the traffic of a minute.
+      if (grants.size >= 1024) sweep()
+      grants.set(hash, grant)
+    },
+    async take(hash) {
+      const grant = grants.get(hash)
+      if (!grant) return null
+      grants.delete(hash)
+      return grant.expiresAt > now() ? grant : null
+    },
+  }
+}
