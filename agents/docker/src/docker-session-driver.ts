@@ -3,14 +3,14 @@ import Docker from "dockerode"
 import type { Capacity, SessionReport, SessionSpec } from "@streamspace/schemas"
 import type { SessionDriver, VncTarget } from "../../runtime/src/session-driver.ts"
 import { containerCreateOptions } from "./container-spec.ts"
-import { tailLogs } from "./container-logs.ts"
 import { KeyedLock } from "./keyed-lock.ts"
-import { DriverError, dockerMessage, dockerStatus, fromDocker } from "./errors.ts"
+import { DriverError } from "./errors.ts"
 import { checkAgentName, checkSessionId, checkSpec } from "./input-checks.ts"
-import { LABEL, containerName, networkName, ownedBy } from "./naming.ts"
+import { networkName } from "./naming.ts"
 import { BannerTimeout, waitForRfbBanner } from "./rfb-banner.ts"
 import { ensureSessionNetwork } from "./session-network.ts"
-import { exitCodeFromStatusLine, reportFromState } from "./session-report.ts"
+import { SessionContainers, containerIp, vncPortOf } from "./session-containers.ts"
+import { reportFromInspect, reportFromListing } from "./session-report.ts"
 import { deriveVncPassword } from "./vnc-password.ts"
 
 export interface DockerSessionDriverOptions {
@@ -37,6 +37,7 @@ export class DockerSessionDriver implements SessionDriver {
   private readonly docker: Docker
   /** One operation at a time per session; one network check at a time per network. */
   private readonly lock = new KeyedLock()
+  private readonly containers: SessionContainers
   private readonly networkLock = new KeyedLock()
   private readonly agentSecret: string
   private readonly agentName: string
@@ -58,6 +59,7 @@ export class DockerSessionDriver implements SessionDriver {
     this.maxSessions = options.maxSessions
     this.agentName = checkAgentName(options.agentName ?? "docker")
     this.docker = options.docker ?? new Docker({ socketPath: "/var/run/docker.sock", version: "v1.41" })
+    this.containers = new SessionContainers(this.docker, this.agentName)
     this.network = options.network ?? "streamspace-sessions"
     this.pidsLimit = options.pidsLimit ?? 512
     this.readyTimeoutMs = options.readyTimeoutMs ?? 30_000
@@ -79,8 +81,8 @@ export class DockerSessionDriver implements SessionDriver {
   async stop(sessionId: string): Promise<SessionReport> {
     const id = checkSessionId(sessionId)
     return this.lock.run(id, async () => {
-      await this.stopContainer(id)
-      await this.removeContainer(id)
+      await this.containers.stop(id, this.stopTimeoutSeconds)
+      await this.containers.remove(id)
       return { sessionId: id, state: "stopped" }
     })
   }
@@ -88,27 +90,27 @@ export class DockerSessionDriver implements SessionDriver {
   async hibernate(sessionId: string): Promise<SessionReport> {
     const id = checkSessionId(sessionId)
     return this.lock.run(id, async () => {
-      if (!(await this.inspect(id))) throw notFound(id)
-      await this.stopContainer(id)
+      if (!(await this.containers.inspect(id))) throw notFound(id)
+      await this.containers.stop(id, this.stopTimeoutSeconds)
       return { sessionId: id, state: "hibernated" }
     })
   }
 
   async status(sessionId: string): Promise<SessionReport | null> {
     const id = checkSessionId(sessionId)
-    const info = await this.inspect(id)
+    const info = await this.containers.inspect(id)
     return info ? reportFromInspect(id, info) : null
   }
 
   async list(): Promise<SessionReport[]> {
-    return (await this.listOwned()).map(reportFromListing)
+    return (await this.containers.listOwned()).map(reportFromListing)
   }
 
   async reconcile(known: readonly string[]): Promise<SessionReport[]> {
     const wanted = new Set(known)
     const reports: SessionReport[] = []
     const found = new Set<string>()
-    for (const listing of await this.listOwned()) {
+    for (const listing of await this.containers.listOwned()) {
       const report = reportFromListing(listing)
       found.add(report.sessionId)
       if (wanted.has(report.sessionId)) {
@@ -116,7 +118,7 @@ export class DockerSessionDriver implements SessionDriver {
         continue
       }
       // Nobody knows this session any more: its container only holds resources.
-      await this.lock.run(report.sessionId, () => this.removeContainer(report.sessionId))
+      await this.lock.run(report.sessionId, () => this.containers.remove(report.sessionId))
       reports.push({ sessionId: report.sessionId, state: "stopped", reason: "removed: no known session owns this container" })
     }
     for (const id of wanted) {
@@ -127,24 +129,24 @@ export class DockerSessionDriver implements SessionDriver {
   }
 
   async capacity(): Promise<Capacity> {
-    const running = (await this.listOwned()).filter((c) => c.State === "running").length
+    const running = (await this.containers.listOwned()).filter((c) => c.State === "running").length
     return { maxSessions: this.maxSessions, runningSessions: running }
   }
 
   async vncTarget(sessionId: string): Promise<VncTarget | null> {
     const id = checkSessionId(sessionId)
-    const info = await this.inspect(id)
+    const info = await this.containers.inspect(id)
     if (!info?.State.Running) return null
     return { host: containerIp(info), port: vncPortOf(info), password: deriveVncPassword(this.agentSecret, id) }
   }
 
   private async startLocked(spec: SessionSpec): Promise<SessionReport> {
     const id = spec.sessionId
-    let info = await this.inspect(id)
+    let info = await this.containers.inspect(id)
     if (!info) await this.create(spec)
     if (!info?.State.Running || info.State.Paused) {
-      await this.startContainer(id, info?.State.Paused === true)
-      info = await this.inspect(id)
+      await this.containers.start(id, info?.State.Paused === true)
+      info = await this.containers.inspect(id)
       if (!info) throw new DriverError("SESSION_EXITED", `The container of session ${id} was removed while it started.`, true)
     }
     await this.waitUntilReady(id, containerIp(info), vncPortOf(info))
@@ -161,137 +163,38 @@ export class DockerSessionDriver implements SessionDriver {
       vncPassword: deriveVncPassword(this.agentSecret, spec.sessionId),
       pidsLimit: this.pidsLimit,
     })
-    try {
-      await this.docker.createContainer(options)
-    } catch (err) {
-      // A concurrent start (another agent replica) made it first: adopt theirs.
-      if (dockerStatus(err) === 409) return
-      if (!isMissingImage(err)) throw fromDocker(err, `creating the container of session ${spec.sessionId}`)
-      await this.pull(spec.image, err)
-      await this.docker.createContainer(options).catch((again: unknown) => {
-        throw fromDocker(again, `creating the container of session ${spec.sessionId}`)
-      })
-    }
-  }
-
-  private async pull(image: string, missing: unknown): Promise<void> {
-    const notHere = `The image ${image} is not on this Docker host`
+    if ((await this.containers.create(spec.sessionId, options)) !== "missing-image") return
     if (!this.pullMissingImages) {
       throw new DriverError(
         "IMAGE_NOT_FOUND",
-        `${notHere}. Build or load it, or fix the template's image. (${dockerMessage(missing)})`,
+        `The image ${spec.image} is not on this Docker host. Build or load it, or fix the template's image.`,
       )
     }
-    try {
-      const stream = await this.docker.pull(image)
-      await new Promise<void>((resolve, reject) =>
-        this.docker.modem.followProgress(stream, (err: Error | null) => (err ? reject(err) : resolve())),
-      )
-    } catch (err) {
-      throw new DriverError(
-        "IMAGE_NOT_FOUND",
-        `${notHere} and could not be pulled: ${dockerMessage(err)}. Build or load it, or fix the template's image.`,
-        false,
-        { cause: err },
-      )
-    }
-  }
-
-  private async startContainer(id: string, paused: boolean): Promise<void> {
-    const container = this.docker.getContainer(containerName(this.agentName, id))
-    try {
-      if (paused) await container.unpause()
-      else await container.start()
-    } catch (err) {
-      // 304: it is already running, which is what we want.
-      if (dockerStatus(err) !== 304) throw fromDocker(err, `starting the container of session ${id}`)
+    await this.containers.pull(spec.image)
+    if ((await this.containers.create(spec.sessionId, options)) === "missing-image") {
+      throw new DriverError("IMAGE_NOT_FOUND", `The image ${spec.image} was pulled but Docker still cannot find it.`, true)
     }
   }
 
   private async waitUntilReady(id: string, host: string, port: number): Promise<void> {
-    const container = this.docker.getContainer(containerName(this.agentName, id))
     try {
       await waitForRfbBanner(host, port, {
         deadline: Date.now() + this.readyTimeoutMs,
-        stillStarting: async () => (await this.inspect(id))?.State.Running === true,
+        stillStarting: async () => (await this.containers.inspect(id))?.State.Running === true,
       })
     } catch (err) {
-      const logs = await tailLogs(container, 20)
+      const logs = await this.containers.logs(id, 20)
       const tail = logs ? ` Last output:\n${logs}` : ""
       if (err instanceof BannerTimeout) {
-        throw new DriverError(
-          "VNC_TIMEOUT",
-          `Session ${id} did not answer on VNC port ${port} within ${this.readyTimeoutMs} ms.${tail}`,
-          true,
-        )
+        const message = `Session ${id} did not answer on VNC port ${port} within ${this.readyTimeoutMs} ms.${tail}`
+        throw new DriverError("VNC_TIMEOUT", message, true)
       }
-      const info = await this.inspect(id)
+      const info = await this.containers.inspect(id)
       const why = info ? reportFromInspect(id, info).reason : "its container was removed"
       throw new DriverError("SESSION_EXITED", `Session ${id} stopped before its VNC server answered: ${why}.${tail}`)
-    }
-  }
-
-  private async stopContainer(id: string): Promise<void> {
-    try {
-      await this.docker.getContainer(containerName(this.agentName, id)).stop({ t: this.stopTimeoutSeconds })
-    } catch (err) {
-      // 304: already stopped; 404: already gone. Both are the state we want.
-      const status = dockerStatus(err)
-      if (status !== 304 && status !== 404) throw fromDocker(err, `stopping the container of session ${id}`)
-    }
-  }
-
-  private async removeContainer(id: string): Promise<void> {
-    try {
-      // The home volume is named, so removing the container (without v) keeps it.
-      await this.docker.getContainer(containerName(this.agentName, id)).remove({ force: true })
-    } catch (err) {
-      // 404: already gone; 409: Docker is already removing it.
-      const status = dockerStatus(err)
-      if (status !== 404 && status !== 409) throw fromDocker(err, `removing the container of session ${id}`)
-    }
-  }
-
-  private async inspect(id: string): Promise<Docker.ContainerInspectInfo | null> {
-    try {
-      return await this.docker.getContainer(containerName(this.agentName, id)).inspect()
-    } catch (err) {
-      if (dockerStatus(err) === 404) return null
-      throw fromDocker(err, `inspecting the container of session ${id}`)
-    }
-  }
-
-  private async listOwned(): Promise<Docker.ContainerInfo[]> {
-    try {
-      const all = await this.docker.listContainers({ all: true, filters: { label: ownedBy(this.agentName) } })
-      return all.filter((c) => c.Labels[LABEL.session] !== undefined)
-    } catch (err) {
-      throw fromDocker(err, "listing the session containers")
     }
   }
 }
 
 const notFound = (id: string) =>
   new DriverError("SESSION_NOT_FOUND", `Session ${id} has no container on this Docker host; start it again.`)
-
-const isMissingImage = (err: unknown) => dockerStatus(err) === 404 && /no such image/i.test(dockerMessage(err))
-
-function reportFromInspect(id: string, info: Docker.ContainerInspectInfo): SessionReport {
-  const s = info.State
-  return reportFromState(id, { status: s.Status, exitCode: s.ExitCode, oomKilled: s.OOMKilled, error: s.Error || undefined })
-}
-
-function reportFromListing(c: Docker.ContainerInfo): SessionReport {
-  return reportFromState(c.Labels[LABEL.session] ?? "", { status: c.State, exitCode: exitCodeFromStatusLine(c.Status) })
-}
-
-function containerIp(info: Docker.ContainerInspectInfo): string {
-  const ip = Object.values(info.NetworkSettings.Networks).find((n) => n.IPAddress)?.IPAddress
-  if (!ip) throw new DriverError("DOCKER_ERROR", `The container ${info.Name} has no IP address on its session network.`, true)
-  return ip
-}
-
-function vncPortOf(info: Docker.ContainerInspectInfo): number {
-  const port = Number(info.Config.Labels[LABEL.vncPort])
-  return Number.isInteger(port) && port > 0 ? port : 5900
-}

@@ -1,5 +1,7 @@
 // Reads a session's state out of what Docker says about its container.
+import type Docker from "dockerode"
 import type { SessionReport } from "@streamspace/schemas"
+import { LABEL } from "./naming.ts"
 
 /** The parts of Docker's container state that matter, from inspect or from list. */
 export interface ContainerState {
@@ -46,4 +48,13 @@ function exitReason(state: ContainerState): string {
 export function exitCodeFromStatusLine(line: string): number | undefined {
   const match = /^Exited \((-?\d+)\)/.exec(line)
   return match?.[1] === undefined ? undefined : Number(match[1])
+}
+
+export function reportFromInspect(id: string, info: Docker.ContainerInspectInfo): SessionReport {
+  const s = info.State
+  return reportFromState(id, { status: s.Status, exitCode: s.ExitCode, oomKilled: s.OOMKilled, error: s.Error || undefined })
+}
+
+export function reportFromListing(c: Docker.ContainerInfo): SessionReport {
+  return reportFromState(c.Labels[LABEL.session] ?? "", { status: c.State, exitCode: exitCodeFromStatusLine(c.Status) })
 }
