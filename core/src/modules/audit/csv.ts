@@ -23,4 +23,4 @@ const cell = (v: unknown): string => {
 }
 
 export const toCsv = (rows: readonly AuditEvent[]): string =>
-  [COLUMNS.join(","), ...rows.map((r) => COLUMNS.map((c) => cell(r[c])).join(","))].join("\r\n") + "\r\n"
+  `${[COLUMNS.join(","), ...rows.map((r) => COLUMNS.map((c) => cell(r[c])).join(","))].join("\r\n")}\r\n`
