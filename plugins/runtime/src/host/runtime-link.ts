@@ -6,6 +6,7 @@ import {
   type RuntimeToCore,
   RuntimeToCore as RuntimeToCoreSchema,
 } from "@streamspace/schemas"
+import { batchingSender } from "../shared/batching.ts"
 import { messageChecker } from "../shared/message-checker.ts"
 import type { PluginTransport, TransportChannel } from "./transport.ts"
 
@@ -40,6 +41,7 @@ export class RuntimeLink {
   private readonly pending = new Map<number, Pending>()
   private nextId = 1
   private channel!: TransportChannel
+  private readonly post = batchingSender<CoreToRuntime>((message) => this.channel.send(message))
   private isClosed = false
   private markClosed!: (reason: string) => void
   /** Resolves with the reason once the runtime is gone. */
@@ -107,13 +109,13 @@ export class RuntimeLink {
         resolve({ ok: false, code: "PLUGIN_TIMEOUT", message: `The plugin runtime did not answer within ${deadlineMs} ms.` })
       }, deadlineMs)
       this.pending.set(id, { resolve, timer })
-      this.channel.send({ ...message, id } as CoreToRuntime)
+      this.post({ ...message, id } as CoreToRuntime)
     })
   }
 
   /** Fire-and-forget messages: answers to host calls. */
   send(message: Extract<CoreToRuntime, { type: "hostResult" | "hostError" }>): void {
-    if (!this.isClosed) this.channel.send(message)
+    if (!this.isClosed) this.post(message)
   }
 
   close(): void {
@@ -129,6 +131,9 @@ export class RuntimeLink {
     }
     const message = checked.message
     switch (message.type) {
+      case "batch":
+        for (const inner of message.messages) this.receive(inner)
+        break
       case "result":
         this.answer(message.id, { ok: true, value: message.value })
         break

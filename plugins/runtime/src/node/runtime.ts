@@ -25,6 +25,9 @@ export class Runtime {
     }
     const message = checked.message
     switch (message.type) {
+      case "batch":
+        for (const inner of message.messages) this.handle(inner)
+        return
       case "load":
         this.after(message.installId, () => this.load(message))
         return

@@ -2,7 +2,12 @@
 import { HOST_METHODS } from "@streamspace/schemas"
 
 /** Globals the runtime sets before `host:api` evaluates; the module takes them and deletes them. */
-export const BRIDGE_GLOBALS = { send: "__ssSend", config: "__ssConfig", install: "__ssInstall" } as const
+export const BRIDGE_GLOBALS = {
+  send: "__ssSend",
+  complete: "__ssComplete",
+  config: "__ssConfig",
+  install: "__ssInstall",
+} as const
 
 /** Prefixes of the harness's answers, so a plugin cannot pass its own failure off as the host's. */
 export const ANSWER = { ok: "r", threw: "t", noHandler: "n", badResult: "b" } as const
@@ -28,9 +33,10 @@ export const hostApiSource = (): string => {
   )
   return `
 const send = globalThis.${g.send}
+const complete = globalThis.${g.complete}
 const config = globalThis.${g.config}
 const install = globalThis.${g.install}
-delete globalThis.${g.send}; delete globalThis.${g.config}; delete globalThis.${g.install}
+delete globalThis.${g.send}; delete globalThis.${g.complete}; delete globalThis.${g.config}; delete globalThis.${g.install}
 const { stringify, parse } = JSON
 const { freeze } = Object
 const PromiseCtor = Promise
@@ -54,6 +60,8 @@ export function __settle(id, ok, payload) {
 }
 ${exports.join("\n")}
 export { config, install }
+/** For the harness: hands a finished call's tagged answer back to the runtime. */
+export const __complete = complete
 `
 }
 
@@ -61,6 +69,7 @@ export { config, install }
 export const harnessSource = (): string => `
 import plugin from "plugin"
 import * as host from "host:api"
+import { __complete } from "host:api"
 export { __settle } from "host:api"
 const { stringify, parse } = JSON
 const { keys, hasOwn } = Object
@@ -71,7 +80,12 @@ const table = (name) => {
 }
 const hooks = table("hooks")
 const events = table("events")
-const describeError = (e) => { try { return StringCtor((e != null && e.stack) || e) } catch { return "an error that cannot be printed" } }
+const describeError = (e) => {
+  try {
+    const text = StringCtor((e != null && e.stack) || e)
+    return e != null && typeof e.code === "string" ? "[" + e.code + "] " + text : text
+  } catch { return "an error that cannot be printed" }
+}
 async function run(fn, input) {
   let out
   try { out = await fn(parse(input), host) } catch (e) { return "${ANSWER.threw}" + describeError(e) }
@@ -87,11 +101,6 @@ export function __describe() {
     events: keys(events).filter((k) => typeof events[k] === "function"),
   })
 }
-export function __hook(name, input) {
-  const fn = hasOwn(hooks, name) ? hooks[name] : undefined
-  if (typeof fn !== "function") return "${ANSWER.noHandler}no handler for hook " + name
-  return run(fn, input)
-}
 const eventHandler = (type) => {
   if (hasOwn(events, type)) return events[type]
   const parts = type.split(".")
@@ -101,9 +110,13 @@ const eventHandler = (type) => {
   }
   return hasOwn(events, "*") ? events["*"] : undefined
 }
-export function __event(type, input) {
-  const fn = eventHandler(type)
-  if (typeof fn !== "function") return "${ANSWER.noHandler}no handler for event " + type
-  return run(fn, input)
+/**
+ * Starts a hook ("h") or event ("e") call; the answer comes back through __complete, usually before
+ * this entry into the isolate returns (the microtasks run at its end).
+ */
+export function __start(id, kind, name, input) {
+  const fn = kind === "h" ? (hasOwn(hooks, name) ? hooks[name] : undefined) : eventHandler(name)
+  if (typeof fn !== "function") { __complete(id, "${ANSWER.noHandler}no handler for " + name); return }
+  run(fn, input).then((answer) => __complete(id, answer))
 }
 `

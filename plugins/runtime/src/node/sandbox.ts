@@ -41,15 +41,21 @@ const classify = (error: unknown, disposed: boolean): SandboxError => {
   return new SandboxError("PLUGIN_CRASHED", message)
 }
 
+interface ActiveCall {
+  resolve(answer: string): void
+  reject(error: SandboxError): void
+  timer?: ReturnType<typeof setTimeout>
+}
+
 export class Sandbox {
   private crash: SandboxError | undefined
-  private readonly inFlight = new Set<(error: SandboxError) => void>()
+  private readonly activeCalls = new Map<number, ActiveCall>()
   private readonly pendingHostCalls = new Set<number>()
-  private active = 0
+  private loading = false
+  private nextCallId = 1
   private calls = 0
   private hostCalls = 0
-  private hookRef!: ivm.Reference<(name: string, input: string) => Promise<string> | string>
-  private eventRef!: ivm.Reference<(type: string, input: string) => Promise<string> | string>
+  private startRef!: ivm.Reference<(id: number, kind: string, name: string, input: string) => void>
   private settleRef!: ivm.Reference<(id: number, ok: boolean, payload?: string) => void>
 
   private constructor(
@@ -62,8 +68,22 @@ export class Sandbox {
   static async load(spec: SandboxSpec, host: SandboxHost): Promise<{ sandbox: Sandbox; hooks: string[]; events: string[] }> {
     const isolate = new ivm.Isolate({ memoryLimit: spec.limits.memoryMb })
     const sandbox = new Sandbox(spec, isolate, host)
-    const described = await sandbox.track(spec.limits.loadTimeoutMs, () => sandbox.evaluate())
-    return { sandbox, ...described }
+    sandbox.loading = true
+    const timer = setTimeout(
+      () =>
+        void sandbox.fail("PLUGIN_TIMEOUT", `The plugin did not load within ${spec.limits.loadTimeoutMs} ms.`).catch(() => {}),
+      spec.limits.loadTimeoutMs,
+    )
+    try {
+      const described = await sandbox.evaluate()
+      if (sandbox.crash) throw sandbox.crash
+      return { sandbox, ...described }
+    } catch (error) {
+      throw sandbox.crash ?? (await sandbox.fail(classify(error, isolate.isDisposed)).catch((e: SandboxError) => e))
+    } finally {
+      clearTimeout(timer)
+      sandbox.loading = false
+    }
   }
 
   private async evaluate(): Promise<{ hooks: string[]; events: string[] }> {
@@ -72,6 +92,7 @@ export class Sandbox {
     const context = await isolate.createContext()
     const global = context.global
     await global.set(BRIDGE_GLOBALS.send, new ivm.Callback((method: string, args: string) => this.onHostCall(method, args)))
+    await global.set(BRIDGE_GLOBALS.complete, new ivm.Callback((id: number, answer: string) => this.onComplete(id, answer)))
     await global.set(BRIDGE_GLOBALS.config, new ivm.ExternalCopy(spec.config ?? null).copyInto())
     await global.set(
       BRIDGE_GLOBALS.install,
@@ -105,8 +126,7 @@ export class Sandbox {
     await harness.instantiate(context, (specifier) => (specifier === "plugin" ? plugin : hostApi))
     await harness.evaluate({ timeout })
     const ns = harness.namespace
-    this.hookRef = await ns.get("__hook", { reference: true })
-    this.eventRef = await ns.get("__event", { reference: true })
+    this.startRef = await ns.get("__start", { reference: true })
     this.settleRef = await ns.get("__settle", { reference: true })
     const describe: ivm.Reference<() => string> = await ns.get("__describe", { reference: true })
     const described = JSON.parse(await describe.apply(undefined, [], { timeout })) as {
@@ -125,25 +145,53 @@ export class Sandbox {
 
   /** Calls a hook handler; resolves with its output, rejects with a SandboxError. */
   callHook(name: string, input: unknown, timeoutMs: number): Promise<unknown> {
-    return this.invoke(this.hookRef, name, input, timeoutMs)
+    return this.invoke("h", name, input, timeoutMs)
   }
 
   deliverEvent(type: string, event: unknown, timeoutMs: number): Promise<unknown> {
-    return this.invoke(this.eventRef, type, event, timeoutMs)
+    return this.invoke("e", type, event, timeoutMs)
   }
 
-  private async invoke(ref: ivm.Reference, name: string, input: unknown, timeoutMs: number): Promise<unknown> {
+  /**
+   * Enters the isolate synchronously on this thread: a plugin that answers without waiting on the
+   * host is done before applySync returns, with no thread hop and no timer. A call still waiting
+   * afterwards gets a watchdog for the rest of its deadline; past it the install is stopped, since
+   * stray code may still be running in it.
+   */
+  private async invoke(kind: "h" | "e", name: string, input: unknown, timeoutMs: number): Promise<unknown> {
     if (this.crash) throw this.crash
     this.calls++
-    const answer = await this.track(
-      timeoutMs,
-      () =>
-        ref.apply(undefined, [name, JSON.stringify(input)], {
-          arguments: { copy: true },
-          result: { promise: true, copy: true },
-          timeout: timeoutMs,
-        }) as Promise<unknown>,
-    )
+    const id = this.nextCallId++
+    const started = performance.now()
+    const answer = await new Promise<string>((resolve, reject) => {
+      const call: ActiveCall = { resolve, reject }
+      this.activeCalls.set(id, call)
+      try {
+        this.startRef.applySync(undefined, [id, kind, name, JSON.stringify(input)], { timeout: timeoutMs })
+      } catch (error) {
+        void this.fail(classify(error, this.isolate.isDisposed)).catch(() => {})
+        return
+      }
+      if (this.activeCalls.has(id)) {
+        const left = Math.max(1, timeoutMs - (performance.now() - started))
+        call.timer = setTimeout(
+          () => void this.fail("PLUGIN_TIMEOUT", `The plugin did not answer within ${timeoutMs} ms.`).catch(() => {}),
+          left,
+        )
+      }
+    })
+    return this.interpret(answer)
+  }
+
+  private onComplete(id: number, answer: string): void {
+    const call = this.activeCalls.get(id)
+    if (call === undefined) return
+    this.activeCalls.delete(id)
+    clearTimeout(call.timer)
+    call.resolve(answer)
+  }
+
+  private interpret(answer: unknown): unknown {
     if (typeof answer !== "string") return this.fail("PLUGIN_BAD_RESULT", "The harness answered with something other than text.")
     const body = answer.slice(1)
     switch (answer[0]) {
@@ -164,40 +212,12 @@ export class Sandbox {
     }
   }
 
-  /**
-   * Runs one call into the isolate under a deadline. Past the deadline, or on any failure of the
-   * isolate itself, the install is stopped: stray code may still be running in it, so it cannot be reused.
-   */
-  private track<T>(timeoutMs: number, run: () => Promise<T>): Promise<T> {
-    this.active++
-    return new Promise<T>((resolve, reject) => {
-      const settle = (error: SandboxError) => finish(() => reject(error))
-      const timer = setTimeout(
-        () => this.fail("PLUGIN_TIMEOUT", `The plugin did not answer within ${timeoutMs} ms.`).catch(settle),
-        timeoutMs,
-      )
-      let done = false
-      const finish = (then: () => void) => {
-        if (done) return
-        done = true
-        clearTimeout(timer)
-        this.active--
-        this.inFlight.delete(settle)
-        then()
-      }
-      this.inFlight.add(settle)
-      run().then(
-        (value) => finish(() => (this.crash ? reject(this.crash) : resolve(value))),
-        (error: unknown) => this.fail(classify(error, this.isolate.isDisposed)).catch(settle),
-      )
-    })
-  }
-
   /** The isolate calls this synchronously for every host call a plugin makes. */
   private onHostCall(method: string, args: string): number {
     if (this.crash) throw new Error("This plugin has been stopped.")
     const { maxPendingHostCalls, maxPayloadBytes } = this.spec.limits
-    if (this.active === 0) throw new Error("HOST_CALL_OUTSIDE_CALL: host calls are allowed only while a hook or event runs.")
+    if (this.activeCalls.size === 0 && !this.loading)
+      throw new Error("HOST_CALL_OUTSIDE_CALL: host calls are allowed only while a hook or event runs.")
     if (typeof method !== "string" || !isHostMethod(method) || typeof args !== "string") throw new Error("Malformed host call.")
     if (this.pendingHostCalls.size >= maxPendingHostCalls) {
       queueMicrotask(
@@ -225,18 +245,19 @@ export class Sandbox {
     return id
   }
 
-  /** Delivers the host's answer to a pending host call back into the isolate. */
+  /** Delivers the host's answer to a pending host call back into the isolate (synchronously, like invoke). */
   settleHostCall(id: number, outcome: { value: unknown } | { code: string; message: string }): void {
-    if (this.crash || !this.pendingHostCalls.has(id)) return
+    if (this.crash || !this.pendingHostCalls.delete(id)) return
     const ok = "value" in outcome
     const payload = ok ? (outcome.value === undefined ? undefined : JSON.stringify(outcome.value)) : JSON.stringify(outcome)
-    // A call stays pending until its answer is inside the isolate: a busy plugin cannot hide a flood.
-    this.settleRef
-      .apply(undefined, [id, ok, payload], { arguments: { copy: true }, timeout: this.spec.limits.callTimeoutMs })
-      .then(
-        () => this.pendingHostCalls.delete(id),
-        (error: unknown) => void this.fail(classify(error, this.isolate.isDisposed)).catch(() => {}),
-      )
+    try {
+      this.settleRef.applySync(undefined, [id, ok, payload], {
+        arguments: { copy: true },
+        timeout: this.spec.limits.callTimeoutMs,
+      })
+    } catch (error) {
+      void this.fail(classify(error, this.isolate.isDisposed)).catch(() => {})
+    }
   }
 
   /** Stops the install for good and fails everything in flight; always rejects with the reason. */
@@ -244,7 +265,7 @@ export class Sandbox {
     if (!this.crash) {
       this.crash = codeOrError instanceof SandboxError ? codeOrError : new SandboxError(codeOrError, message)
       this.disposeIsolate()
-      for (const reject of [...this.inFlight]) reject(this.crash)
+      this.rejectAll(this.crash)
       this.host.crashed(this, this.crash.code, this.crash.message)
     }
     return Promise.reject(this.crash)
@@ -255,7 +276,15 @@ export class Sandbox {
     if (this.crash) return
     this.crash = new SandboxError("PLUGIN_NOT_LOADED", "The plugin was unloaded.")
     this.disposeIsolate()
-    for (const reject of [...this.inFlight]) reject(this.crash)
+    this.rejectAll(this.crash)
+  }
+
+  private rejectAll(error: SandboxError): void {
+    for (const call of this.activeCalls.values()) {
+      clearTimeout(call.timer)
+      call.reject(error)
+    }
+    this.activeCalls.clear()
   }
 
   private disposeIsolate(): void {
