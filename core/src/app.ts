@@ -8,6 +8,8 @@ import { problemResponse, toAppError } from "./http/problem.ts"
 import { AuditWriter } from "./http/request-context.ts"
 import type { Database } from "./infra/db/connect.ts"
 import type { Logger } from "./infra/log.ts"
+import { agentConnectRoute } from "./modules/agents/connect-route.ts"
+import { createAgentHub, type HubOptions } from "./modules/agents/hub.ts"
 import { agentRoutes } from "./modules/agents/index.ts"
 import { apiKeyRoutes } from "./modules/api-keys/index.ts"
 import { auditRoutes } from "./modules/audit/index.ts"
@@ -25,6 +27,8 @@ export interface AppOptions {
   log: Logger
   signingKey: string
   accessTokenTtlSeconds: number
+  /** Runs the agent hub (agents connect, sessions reach them). Without it sessions stay pending. */
+  agents?: HubOptions
 }
 
 export function createApp(options: AppOptions) {
@@ -32,6 +36,11 @@ export function createApp(options: AppOptions) {
   const tokens = createTokenService(options.signingKey, options.accessTokenTtlSeconds)
   const deps = { db, sql: db.sql, log, tokens } as CoreDeps
   deps.principals = createPrincipalResolver(deps)
+  const hub = options.agents ? createAgentHub(deps, options.agents) : null
+  if (hub) {
+    deps.scheduler = hub.scheduler
+    deps.agentConnections = hub.connections
+  }
   const audit = new AuditWriter(db.sql, log)
   const http = httpPlugins(audit, deps.principals)
 
@@ -72,6 +81,7 @@ export function createApp(options: AppOptions) {
       }),
     )
     .use(healthRoutes(db))
+    .use(hub ? agentConnectRoute(deps, hub) : new Elysia({ name: "agent-connect" }))
     .use(userRoutes(deps, http))
     .use(apiKeyRoutes(deps, http))
     .use(templateRoutes(deps, http))
@@ -80,7 +90,7 @@ export function createApp(options: AppOptions) {
     .use(auditRoutes(deps, http))
     .use(vncRoutes(deps, http))
 
-  return { app, deps, audit }
+  return { app, deps, audit, hub }
 }
 
 export type CoreApp = ReturnType<typeof createApp>["app"]

@@ -4,7 +4,11 @@ import { Value } from "@sinclair/typebox/value"
 
 export class ConfigError extends Error {}
 
-const INTEGER_KEYS = new Set(["PORT", "ACCESS_TOKEN_TTL_SECONDS"])
+const INTEGER_KEYS = new Set(
+  Object.entries(CoreConfig.properties)
+    .filter(([, schema]) => (schema as { type?: string }).type === "integer")
+    .map(([key]) => key),
+)
 
 export function loadConfig(env: Record<string, string | undefined>): CoreConfig {
   const raw: Record<string, unknown> = {}

@@ -28,16 +28,18 @@ try {
 }
 const applied = await migrate(db.sql)
 const signingKey = await ensureSigningKey(db.sql, config.JWT_SECRET)
-const { app, deps, audit } = createApp({
+const { app, deps, audit, hub } = createApp({
   db,
   log,
   signingKey,
   accessTokenTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
+  agents: { heartbeatIntervalMs: config.AGENT_HEARTBEAT_INTERVAL_MS, commandTimeoutMs: config.AGENT_COMMAND_TIMEOUT_MS },
 })
 if (await seedDefaultCatalog(deps)) log.info("installed the default catalog")
 const setup = await ensureFirstAdmin(db.sql, config.ADMIN_USERNAME)
 
 app.listen({ port: config.PORT, hostname: config.HOST })
+hub?.start()
 log.info(
   { port: app.server?.port, database: db.kind, migrationsApplied: applied, startMs: Math.round(performance.now() - startedAt) },
   "StreamSpace control plane ready",
@@ -53,6 +55,7 @@ async function shutdown(signal: string) {
   if (stopping) return
   stopping = true
   log.info({ signal }, "shutting down")
+  await hub?.stop()
   await app.stop()
   await audit.settled()
   await db.close()

@@ -29,5 +29,22 @@ export const CoreConfig = Type.Object({
     description: "Name of the first admin account",
   }),
   PUBLIC_URL: Type.Optional(Type.String({ pattern: "^https?://", description: "URL users reach the portal at" })),
+  AGENT_HEARTBEAT_INTERVAL_MS: Type.Integer({
+    minimum: 100,
+    maximum: 60000,
+    default: 5000,
+    description: "How often agents send heartbeats; an agent silent for 3 intervals is offline",
+  }),
+  AGENT_COMMAND_TIMEOUT_MS: Type.Integer({
+    minimum: 1000,
+    maximum: 3600000,
+    default: 120000,
+    description: "How long an agent may take to start, stop, hibernate or wake a session before it is marked failed",
+  }),
+  LOCAL_DOCKER_AGENT: Type.Union([Type.Literal("auto"), Type.Literal("off")], {
+    default: "auto",
+    description: "auto: start a local Docker agent when the Docker socket exists; off: never",
+  }),
+  DOCKER_SOCKET: Type.String({ minLength: 1, default: "/var/run/docker.sock", description: "Docker socket of the local agent" }),
 })
 export type CoreConfig = Static<typeof CoreConfig>

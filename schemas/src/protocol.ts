@@ -71,7 +71,11 @@ export const CommandError = msg("command.error", {
 })
 export const SessionStatus = msg("session.status", SessionReport.properties)
 export const LeaderChanged = msg("leader.changed", { leader: Type.Boolean(), fencingToken: Type.Optional(Type.Integer()) })
-export const StreamOpened = msg("stream.opened", { streamId: Type.Integer({ minimum: 1, maximum: 0xffffffff }) })
+export const StreamOpened = msg("stream.opened", {
+  streamId: Type.Integer({ minimum: 1, maximum: 0xffffffff }),
+  /** Bytes the core may send on this stream before it waits for more credit. */
+  credit: Type.Integer({ minimum: 1 }),
+})
 export const StreamClosedByAgent = msg("stream.close", {
   streamId: Type.Integer({ minimum: 1, maximum: 0xffffffff }),
   reason: Type.Optional(Type.String({ maxLength: 500 })),
@@ -94,6 +98,11 @@ export type AgentMessage = Static<typeof AgentMessage>
 export const Welcome = msg("welcome", {
   agentId: Uuid,
   heartbeatIntervalMs: Type.Integer({ minimum: 100 }),
+  /**
+   * Sessions the control plane places on this agent, with their recorded state: the agent
+   * reconciles against them (adopts live ones, reports vanished ones, removes the rest).
+   */
+  sessions: Type.Array(Type.Object({ sessionId: Uuid, state: SessionState }), { maxItems: 10000 }),
 })
 export const Command = msg("command", {
   commandId: Uuid,
@@ -118,6 +127,8 @@ export const CoreMessage = Type.Union([Welcome, Command, StreamOpen, StreamClose
 export type CoreMessage = Static<typeof CoreMessage>
 
 export type Hello = Static<typeof Hello>
+export type Welcome = Static<typeof Welcome>
+export type StreamOpen = Static<typeof StreamOpen>
 export type Heartbeat = Static<typeof Heartbeat>
 export type Command = Static<typeof Command>
 export type CommandResult = Static<typeof CommandResult>

@@ -2,6 +2,7 @@
 import { createClient } from "@streamspace/sdk/client"
 import type { Role, User } from "@streamspace/schemas"
 import { createApp } from "../app.ts"
+import type { HubOptions } from "../modules/agents/hub.ts"
 import { migrate } from "../infra/db/migrate.ts"
 import { createLogger } from "../infra/log.ts"
 import { createUser } from "../modules/users/service.ts"
@@ -15,12 +16,24 @@ export interface TestUser {
   fetch(path: string, init?: RequestInit): Promise<Response>
 }
 
-export async function startTestCore(options: { backend?: TestBackend } = {}) {
+/** With `agents`, the agent hub runs and the app listens on a free port (agents need a real socket). */
+export async function startTestCore(options: { backend?: TestBackend; agents?: HubOptions } = {}) {
   const db = await openTestDatabase(options.backend)
   await migrate(db.sql)
   const log = createLogger(process.env.TEST_LOG_LEVEL ?? "silent")
-  const built = createApp({ db, log, signingKey: "test-signing-key-that-is-long-enough-000000", accessTokenTtlSeconds: 900 })
-  const { app, deps } = built
+  const built = createApp({
+    db,
+    log,
+    signingKey: "test-signing-key-that-is-long-enough-000000",
+    accessTokenTtlSeconds: 900,
+    ...(options.agents ? { agents: options.agents } : {}),
+  })
+  const { app, deps, hub } = built
+  if (hub) {
+    app.listen({ port: 0, hostname: "127.0.0.1" })
+    hub.start()
+  }
+  const url = hub ? `http://127.0.0.1:${app.server?.port}` : null
 
   const request = (path: string, init: RequestInit = {}, token?: string) => {
     const headers = new Headers(init.headers)
@@ -47,6 +60,9 @@ export async function startTestCore(options: { backend?: TestBackend } = {}) {
     deps,
     db,
     /** The anonymous caller. */
+    hub,
+    /** Base URL of the listening app (only with `agents`). */
+    url,
     anon: createClient(app),
     fetch: (path: string, init?: RequestInit) => request(path, init),
     user,
@@ -56,6 +72,10 @@ export async function startTestCore(options: { backend?: TestBackend } = {}) {
     /** Audit rows are written after the response; wait for them before asserting. */
     auditSettled: () => built.audit.settled(),
     async close() {
+      if (hub) {
+        await hub.stop()
+        await app.stop(true)
+      }
       await built.audit.settled()
       await db.close()
     },

@@ -13,21 +13,31 @@ export const testBackend = (): TestBackend => (process.env.TEST_DATABASE === "po
 
 const ADMIN_URL = process.env.TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres"
 
-async function freshPostgres(): Promise<Database> {
+async function createPostgresDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
   const name = `streamspace_test_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`
   const admin = postgres(ADMIN_URL, { max: 1, onnotice: () => {} })
   await admin.unsafe(`create database ${name}`)
   await admin.end()
   const url = new URL(ADMIN_URL)
   url.pathname = `/${name}`
-  const db = await connectPostgres(url.toString())
+  return {
+    url: url.toString(),
+    async drop() {
+      const cleanup = postgres(ADMIN_URL, { max: 1, onnotice: () => {} })
+      await cleanup.unsafe(`drop database if exists ${name} with (force)`)
+      await cleanup.end()
+    },
+  }
+}
+
+async function freshPostgres(): Promise<Database> {
+  const created = await createPostgresDatabase()
+  const db = await connectPostgres(created.url)
   return {
     ...db,
     async close() {
       await db.close()
-      const cleanup = postgres(ADMIN_URL, { max: 1, onnotice: () => {} })
-      await cleanup.unsafe(`drop database if exists ${name} with (force)`)
-      await cleanup.end()
+      await created.drop()
     },
   }
 }
@@ -49,11 +59,16 @@ async function pgliteTemplate(): Promise<string> {
   return dir
 }
 
-async function freshPglite(): Promise<Database> {
+async function pgliteCopy(): Promise<string> {
   const template = await pgliteTemplate()
   const dir = join(tmpdir(), `streamspace-pglite-test-${process.pid}-${Math.random().toString(36).slice(2)}`)
   mkdirSync(dir, { recursive: true })
   cpSync(template, dir, { recursive: true })
+  return dir
+}
+
+async function freshPglite(): Promise<Database> {
+  const dir = await pgliteCopy()
   const db = await connectPglite(dir)
   return {
     ...db,
@@ -66,3 +81,28 @@ async function freshPglite(): Promise<Database> {
 
 export const openTestDatabase = (backend: TestBackend = testBackend()): Promise<Database> =>
   backend === "postgres" ? freshPostgres() : freshPglite()
+
+/**
+ * A migrated database for a control plane run as a separate process: the environment that points
+ * main.ts at it, and `remove` for the end of the test. Nothing holds it open meanwhile (PGlite
+ * allows one process at a time).
+ */
+export async function databaseForProcess(
+  backend: TestBackend = testBackend(),
+): Promise<{ env: Record<string, string>; open(): Promise<Database>; remove(): Promise<void> }> {
+  if (backend === "postgres") {
+    const created = await createPostgresDatabase()
+    const db = await connectPostgres(created.url, 1)
+    await migrate(db.sql)
+    await db.close()
+    return { env: { DATABASE_URL: created.url }, open: () => connectPostgres(created.url, 2), remove: created.drop }
+  }
+  const dir = await pgliteCopy()
+  return {
+    env: { DATA_DIR: dir },
+    open: () => connectPglite(dir),
+    async remove() {
+      rmSync(dir, { recursive: true, force: true })
+    },
+  }
+}

@@ -1,10 +1,12 @@
 // Versioned SQL migrations, applied at start in one transaction; running them twice is a no-op.
 import type { RootSql, Sql } from "./connect.ts"
 import m0001 from "./migrations/0001_init.sql" with { type: "text" }
+import m0002 from "./migrations/0002_agent_commands.sql" with { type: "text" }
 import m0003 from "./migrations/0003_session_shares.sql" with { type: "text" }
 
 export const MIGRATIONS: readonly { version: number; name: string; sql: string }[] = [
   { version: 1, name: "init", sql: m0001 },
+  { version: 2, name: "agent_commands", sql: m0002 },
   { version: 3, name: "session_shares", sql: m0003 },
 ]
 

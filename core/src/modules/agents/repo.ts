@@ -1,5 +1,5 @@
 // SQL for the agent registry; tokens are stored only as hashes.
-import type { Agent, RegisterAgent } from "@streamspace/schemas"
+import type { Agent, Capacity, RegisterAgent } from "@streamspace/schemas"
 import type { Sql } from "../../infra/db/connect.ts"
 
 const columns = (sql: Sql) =>
@@ -31,3 +31,33 @@ export const rotateAgentToken = async (sql: Sql, id: string, tokenHash: string) 
 
 export const revokeAgent = async (sql: Sql, id: string) =>
   (await sql<Agent[]>`update agents set status = 'revoked' where id = ${id} returning ${columns(sql)}`)[0] ?? null
+
+/** After hello: online with what the agent says about itself. Null when the agent was revoked meanwhile. */
+export async function markOnline(
+  sql: Sql,
+  id: string,
+  f: { version: string; capacity: Capacity; leaderInstance: string | null },
+): Promise<{ wasOnline: boolean } | null> {
+  const rows = await sql<{ wasOnline: boolean }[]>`
+    with prev as (select id, status from agents where id = ${id} and status <> 'revoked' for update)
+    update agents a set status = 'online', version = ${f.version}, capacity = ${sql.json(f.capacity)},
+      leader_instance = coalesce(${f.leaderInstance}, a.leader_instance), last_heartbeat_at = now()
+    from prev where a.id = prev.id
+    returning prev.status = 'online' as was_online`
+  return rows[0] ?? null
+}
+
+export const recordHeartbeat = (sql: Sql, id: string, capacity: Capacity, leaderInstance: string | null) =>
+  sql`update agents set capacity = ${sql.json(capacity)}, last_heartbeat_at = now(),
+      leader_instance = coalesce(${leaderInstance}, leader_instance)
+    where id = ${id} and status = 'online'`
+
+/** True when this call took the agent offline (it was online). */
+export const markOffline = async (sql: Sql, id: string) =>
+  (await sql`update agents set status = 'offline', leader_instance = null where id = ${id} and status = 'online'`).count > 0
+
+/** Agents recorded online whose last heartbeat is older than the cutoff, except those connected now. */
+export const staleOnlineAgents = (sql: Sql, olderThanMs: number, connected: string[]) =>
+  sql<{ id: string; name: string }[]>`select id, name from agents where status = 'online'
+    and (last_heartbeat_at is null or last_heartbeat_at < now() - ${olderThanMs} * interval '1 millisecond')
+    and not (id = any(${connected}::uuid[]))`

@@ -59,3 +59,37 @@ export const sessionRoutes = (deps: CoreDeps, http: HttpPlugins) =>
         },
       },
     )
+    .post(
+      "/:id/hibernate",
+      ({ user, params, set }) => {
+        set.status = 202
+        return sessions.hibernateSession(deps, user, params.id)
+      },
+      {
+        auth: "user",
+        audit: "session.hibernate",
+        params: IdParams,
+        response: { 202: Session },
+        detail: {
+          summary: "Hibernate a running session: its compute is released, its workload kept (202, state hibernating)",
+          tags: ["sessions"],
+        },
+      },
+    )
+    .post(
+      "/:id/wake",
+      ({ user, params, set }) => {
+        set.status = 202
+        return sessions.wakeSession(deps, user, params.id)
+      },
+      {
+        auth: "user",
+        audit: "session.wake",
+        params: IdParams,
+        response: { 202: Session },
+        detail: {
+          summary: "Wake a hibernated session (202, state waking; running once its desktop answers)",
+          tags: ["sessions"],
+        },
+      },
+    )

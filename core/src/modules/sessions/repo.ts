@@ -59,3 +59,16 @@ export const countActive = async (sql: Sql, by: { userId?: string; templateId?: 
         and (${by.userId ?? null}::uuid is null or user_id = ${by.userId ?? null})
         and (${by.templateId ?? null}::uuid is null or template_id = ${by.templateId ?? null})`
   )[0]?.n ?? 0
+
+/** Sessions placed on an agent and not finished, for reconciling with what the agent reports. */
+export const placedOn = (sql: Sql, agentId: string) =>
+  sql<{ id: string; state: SessionState }[]>`select id, state from sessions
+    where agent_id = ${agentId} and state not in ('pending', 'stopped', 'failed')`
+
+/** How many sessions each agent holds (hibernated ones keep no compute and are not counted). */
+export async function loadByAgent(sql: Sql, agentIds: string[]): Promise<Map<string, number>> {
+  const rows = await sql<{ agentId: string; n: number }[]>`select agent_id, count(*)::int as n from sessions
+    where agent_id = any(${agentIds}::uuid[]) and state in ('starting', 'running', 'waking', 'hibernating', 'stopping')
+    group by agent_id`
+  return new Map(rows.map((r) => [r.agentId, r.n]))
+}

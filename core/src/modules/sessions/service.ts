@@ -9,7 +9,7 @@ import {
   type SessionState,
 } from "@streamspace/schemas"
 import type { CoreDeps } from "../../deps.ts"
-import { Forbidden, InvalidTransition, NotFound } from "../../http/errors.ts"
+import { Forbidden, InvalidTransition, NotFound, ServiceUnavailable } from "../../http/errors.ts"
 import { appendEvent, type EventType } from "../events/outbox.ts"
 import { hasRole, type Principal } from "../identity/principal.ts"
 import { getTemplate } from "../templates/service.ts"
@@ -65,11 +65,38 @@ export async function deleteSession(deps: CoreDeps, viewer: Principal, id: strin
     })
     return null
   }
-  // Nothing runs anywhere yet: no agent to ask, so the session ends here.
-  if (!s.agentId || !deps.scheduler) return transition(deps, id, "stopped", { reason: "stopped by user" })
+  if (!deps.scheduler) return transition(deps, id, "stopped", { reason: "stopped by user" })
+  // Not placed on an agent yet: nothing runs anywhere, so the session ends here. If the scheduler
+  // placed it meanwhile, the compare-and-set misses and the agent is asked to stop it below.
+  if (!s.agentId) {
+    const ended = await transitionFrom(deps, id, ["pending"], "stopped", { reason: "stopped by user" })
+    if (ended) return ended
+  }
   const stopping = await transition(deps, id, "stopping")
   deps.scheduler.sessionStopping(stopping)
   return stopping
+}
+
+/** Hibernate releases a running session's compute and keeps its workload for a fast wake. */
+export async function hibernateSession(deps: CoreDeps, viewer: Principal, id: string): Promise<Session> {
+  const scheduler = requireScheduler(deps, "hibernated")
+  await getSession(deps, viewer, id)
+  const hibernating = await transition(deps, id, "hibernating")
+  scheduler.sessionHibernating(hibernating)
+  return hibernating
+}
+
+export async function wakeSession(deps: CoreDeps, viewer: Principal, id: string): Promise<Session> {
+  const scheduler = requireScheduler(deps, "woken")
+  await getSession(deps, viewer, id)
+  const waking = await transition(deps, id, "waking")
+  scheduler.sessionWaking(waking)
+  return waking
+}
+
+function requireScheduler(deps: CoreDeps, verb: string) {
+  if (!deps.scheduler) throw new ServiceUnavailable(`Sessions cannot be ${verb} here: this control plane runs no agent hub.`)
+  return deps.scheduler
 }
 
 /** The one way a session changes state: validated by the state machine, event in the same transaction. */
@@ -80,15 +107,29 @@ export async function transition(
   fields: { reason?: string | null; agentId?: string | null } = {},
 ): Promise<Session> {
   const allowedFrom = SESSION_STATES.filter((from) => canTransition(from, to))
+  const updated = await transitionFrom(deps, id, allowedFrom, to, fields)
+  if (updated) return updated
+  const current = await repo.findSession(deps.sql, id)
+  if (!current) throw new NotFound("That session")
+  throw new InvalidTransition(current.state, to)
+}
+
+/**
+ * Compare-and-set for callers that know which state they expect (agents' reports, command
+ * outcomes): moves only from one of `from`, and answers null instead of throwing otherwise.
+ */
+export async function transitionFrom(
+  deps: CoreDeps,
+  id: string,
+  from: readonly SessionState[],
+  to: SessionState,
+  fields: { reason?: string | null; agentId?: string | null } = {},
+): Promise<Session | null> {
+  const allowedFrom = from.filter((f) => canTransition(f, to))
   return deps.sql.begin(async (tx) => {
     const updated = await repo.setState(tx, id, allowedFrom, to, fields)
-    if (!updated) {
-      const current = await repo.findSession(tx, id)
-      if (!current) throw new NotFound("That session")
-      throw new InvalidTransition(current.state, to)
-    }
-    const event = EVENT_OF[to]
-    if (event) await appendEvent(tx, event, { sessionId: id, userId: updated.userId, reason: updated.reason })
+    const event = updated && EVENT_OF[to]
+    if (updated && event) await appendEvent(tx, event, { sessionId: id, userId: updated.userId, reason: updated.reason })
     return updated
   })
 }
@@ -96,3 +137,5 @@ export async function transition(
 export const findSession = (deps: CoreDeps, id: string) => repo.findSession(deps.sql, id)
 export const countActiveSessionsOf = (deps: CoreDeps, userId: string) => repo.countActive(deps.sql, { userId })
 export const countActiveSessionsOfTemplate = (deps: CoreDeps, templateId: string) => repo.countActive(deps.sql, { templateId })
+export const sessionsPlacedOn = (deps: CoreDeps, agentId: string) => repo.placedOn(deps.sql, agentId)
+export const sessionLoadByAgent = (deps: CoreDeps, agentIds: string[]) => repo.loadByAgent(deps.sql, agentIds)

@@ -74,3 +74,6 @@ export async function seedDefaultCatalog(deps: CoreDeps): Promise<boolean> {
   await importCatalog(deps, defaultCatalog)
   return true
 }
+
+/** For running a session already created: the template whatever its enabled flag, or null. */
+export const findTemplateForSession = (deps: CoreDeps, id: string) => repo.findTemplate(deps.sql, id)

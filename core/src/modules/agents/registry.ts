@@ -1,0 +1,55 @@
+// Which agent instances are connected, and to which replica: in memory for one replica (the HA issue puts Redis behind the same interface).
+import type { Capacity, Platform } from "@streamspace/schemas"
+
+export interface AgentPresence {
+  agentId: string
+  instanceId: string
+  /** One WebSocket connection: a reconnect of the same instance gets a new one. */
+  connectionId: string
+  replicaId: string
+  platform: Platform
+  cluster: string
+  leader: boolean
+  capacity: Capacity
+  connectedAt: number
+  lastSeenAt: number
+}
+
+export type PresencePatch = Partial<Pick<AgentPresence, "leader" | "capacity" | "lastSeenAt">>
+
+export interface AgentRegistry {
+  put(presence: AgentPresence): Promise<void>
+  /** Updates a presence if that connection still holds it. */
+  touch(agentId: string, connectionId: string, patch: PresencePatch): Promise<void>
+  /** Removes a presence only if that connection still holds it: a newer connection of the same instance stays. */
+  remove(agentId: string, connectionId: string): Promise<void>
+  instances(agentId: string): Promise<AgentPresence[]>
+  list(): Promise<AgentPresence[]>
+}
+
+export function createMemoryAgentRegistry(): AgentRegistry {
+  const byAgent = new Map<string, Map<string, AgentPresence>>()
+
+  return {
+    async put(p) {
+      const instances = byAgent.get(p.agentId) ?? new Map<string, AgentPresence>()
+      byAgent.set(p.agentId, instances)
+      instances.set(p.instanceId, { ...p })
+    },
+    async touch(agentId, connectionId, patch) {
+      for (const p of byAgent.get(agentId)?.values() ?? []) if (p.connectionId === connectionId) Object.assign(p, patch)
+    },
+    async remove(agentId, connectionId) {
+      const instances = byAgent.get(agentId)
+      if (!instances) return
+      for (const [instanceId, p] of instances) if (p.connectionId === connectionId) instances.delete(instanceId)
+      if (instances.size === 0) byAgent.delete(agentId)
+    },
+    async instances(agentId) {
+      return [...(byAgent.get(agentId)?.values() ?? [])].map((p) => ({ ...p }))
+    },
+    async list() {
+      return [...byAgent.values()].flatMap((m) => [...m.values()]).map((p) => ({ ...p }))
+    },
+  }
+}
