@@ -72,6 +72,7 @@ const withTests = (dirs: string[]) =>
 // plugins/runtime/src/node holds node:test files that must not run under Bun: name the other folders.
 const pluginDirs = [
   "plugins/runtime/src/host",
+  "plugins/runtime/src/shared",
   ...[...new Bun.Glob("plugins/*/package.json").scanSync({ cwd: root })]
     .map((f) => f.slice(0, -"/package.json".length))
     .filter((dir) => dir !== "plugins/runtime"),
