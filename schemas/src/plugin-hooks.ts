@@ -1,18 +1,17 @@
 // Plugin hooks: each hook's name, input, output and the decision used when a plugin fails to answer.
 import { type Static, type TSchema, Type } from "@sinclair/typebox"
 import { Uuid } from "./common.ts"
+import { AUTH_HOOK_SHAPES as AUTH, authFallback as denied } from "./plugin-auth-hooks.ts"
+import { HookUser } from "./plugin-hook-user.ts"
 import { Resources } from "./template.ts"
-import { Role, Username } from "./user.ts"
+
+export { HookUser }
 
 export const FailMode = Type.Union([Type.Literal("open"), Type.Literal("closed")], {
   description:
     "What the host decides when the plugin does not answer in time or fails: open lets the action go on, closed refuses it",
 })
 export type FailMode = Static<typeof FailMode>
-
-/** The user on whose behalf the core asks a hook. */
-export const HookUser = Type.Object({ id: Uuid, username: Username, role: Role })
-export type HookUser = Static<typeof HookUser>
 
 export const SessionBeforeCreateInput = Type.Object({
   user: HookUser,
@@ -49,6 +48,20 @@ export const HOOKS = {
     output: SessionBeforeCreateOutput,
     fallback: (mode, reason) => (mode === "open" ? { allow: true } : { allow: false, code: "PLUGIN_UNAVAILABLE", reason }),
   }),
+  "auth.setup": hook({ ...AUTH["auth.setup"], fallback: denied }),
+  "auth.signIn": hook({ ...AUTH["auth.signIn"], fallback: denied }),
+  "auth.refresh": hook({ ...AUTH["auth.refresh"], fallback: denied }),
+  "auth.signOut": hook({ ...AUTH["auth.signOut"], fallback: denied }),
+  "auth.invitation.create": hook({ ...AUTH["auth.invitation.create"], fallback: denied }),
+  "auth.invitation.accept": hook({ ...AUTH["auth.invitation.accept"], fallback: denied }),
+  "auth.totp.enrol": hook({ ...AUTH["auth.totp.enrol"], fallback: denied }),
+  "auth.totp.verify": hook({ ...AUTH["auth.totp.verify"], fallback: denied }),
+  "auth.totp.disable": hook({ ...AUTH["auth.totp.disable"], fallback: denied }),
+  "auth.recoveryCodes": hook({ ...AUTH["auth.recoveryCodes"], fallback: denied }),
+  "auth.status": hook({ ...AUTH["auth.status"], fallback: denied }),
+  "auth.oidcProfile": hook({ ...AUTH["auth.oidcProfile"], fallback: denied }),
+  "auth.signIns.list": hook({ ...AUTH["auth.signIns.list"], fallback: denied }),
+  "auth.signIns.revoke": hook({ ...AUTH["auth.signIns.revoke"], fallback: denied }),
 } as const
 
 export type Hooks = typeof HOOKS

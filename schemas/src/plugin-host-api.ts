@@ -1,6 +1,6 @@
 // host:api v1: every call a plugin can make into the host, with its arguments, result and permission.
 import { type Static, type TSchema, Type } from "@sinclair/typebox"
-import { Email, User, Username } from "./user.ts"
+import { CreateUser, Email, UpdateUser, User, Username } from "./user.ts"
 import { Session, SessionState } from "./session.ts"
 import { Uuid } from "./common.ts"
 
@@ -58,7 +58,7 @@ export type BinaryEncoding = Static<typeof BinaryEncoding>
 export const SecretNameArg = Type.String({ minLength: 1, maxLength: 64 })
 
 /** Which grant a call needs; checked on the host, never in the sandbox. */
-export type HostPermission = "none" | "kv" | "http" | "sessions.read" | "users.read" | "secrets" | "crypto"
+export type HostPermission = "none" | "kv" | "http" | "sessions.read" | "users.read" | "users.write" | "secrets" | "crypto"
 
 interface HostMethodDefinition<A extends TSchema, R extends TSchema> {
   args: A
@@ -96,6 +96,9 @@ export const HOST_API = {
   "sessions.usage": method(args(Uuid), SessionUsage, "sessions.read"),
   "users.get": method(args(Uuid), Type.Union([User, Type.Null()]), "users.read"),
   "users.lookup": method(args(UserLookup), Type.Union([User, Type.Null()]), "users.read"),
+  /** Provisioning (e.g. the auth plugin's OIDC sign-in); the core's own rules apply, a taken username fails. */
+  "users.create": method(args(CreateUser), User, "users.write"),
+  "users.update": method(args(Uuid, UpdateUser), Type.Union([User, Type.Null()]), "users.write"),
   "crypto.hashPassword": method(args(Type.String({ minLength: 1, maxLength: 1024 })), Type.String(), "crypto"),
   "crypto.verifyPassword": method(
     args(Type.String({ maxLength: 1024 }), Type.String({ maxLength: 1024 })),

@@ -43,7 +43,7 @@ export const PluginPermissions = Type.Object(
       ),
     ),
     sessions: Type.Optional(Type.Union([Type.Literal("read"), Type.Literal("write")], { description: "write implies read" })),
-    users: Type.Optional(Type.Literal("read")),
+    users: Type.Optional(Type.Union([Type.Literal("read"), Type.Literal("write")], { description: "write implies read" })),
     secrets: Type.Optional(Type.Array(SecretName, { maxItems: 64, description: "Names of the install's secrets it may read" })),
     crypto: Type.Optional(Type.Boolean({ description: "Password hashing, HMAC and random bytes" })),
   },

@@ -44,6 +44,8 @@ const handlers: Handlers = {
   "sessions.usage": (h, ctx, [userId]) => h.sessions.usage(ctx, userId),
   "users.get": (h, ctx, [id]) => h.users.get(ctx, id),
   "users.lookup": (h, ctx, [by]) => h.users.lookup(ctx, by),
+  "users.create": (h, ctx, [input]) => h.users.create(ctx, input),
+  "users.update": (h, ctx, [id, patch]) => h.users.update(ctx, id, patch),
   "crypto.hashPassword": (h, ctx, [password]) => h.crypto.hashPassword(ctx, password),
   "crypto.verifyPassword": (h, ctx, [password, hash]) => h.crypto.verifyPassword(ctx, password, hash),
   "crypto.hmac": (h, ctx, [algorithm, key, data, encoding]) => h.crypto.hmac(ctx, algorithm, key, data, encoding ?? "hex"),
@@ -61,6 +63,7 @@ const GRANT_NAMES: Record<Exclude<HostPermission, "none">, string> = {
   http: "http",
   "sessions.read": "sessions: read",
   "users.read": "users: read",
+  "users.write": "users: write",
   secrets: "secrets",
   crypto: "crypto",
 }
@@ -86,6 +89,8 @@ const refusal = (permissions: PluginPermissions, method: HostMethod, args: reado
       return permissions.sessions ? undefined : denied(GRANT_NAMES["sessions.read"])
     case "users.read":
       return permissions.users ? undefined : denied(GRANT_NAMES["users.read"])
+    case "users.write":
+      return permissions.users === "write" ? undefined : denied(GRANT_NAMES["users.write"])
     case "secrets": {
       const name = String(args[0])
       return permissions.secrets?.includes(name)

@@ -1,6 +1,7 @@
 // The host side of host:api v1: what the core implements once for every plugin install.
 import type {
   BinaryEncoding,
+  CreateUser,
   HmacAlgorithm,
   HostSessionQuery,
   HttpRequestInit,
@@ -9,6 +10,7 @@ import type {
   PluginPermissions,
   Session,
   SessionUsage,
+  UpdateUser,
   User,
   UserLookup,
 } from "@streamspace/schemas"
@@ -45,6 +47,9 @@ export interface HostApi {
   users: {
     get(ctx: HostCallContext, id: string): Promise<User | null>
     lookup(ctx: HostCallContext, by: UserLookup): Promise<User | null>
+    /** Applies the core's rules (unique username and email, last admin); breaking one is a HostCallError. */
+    create(ctx: HostCallContext, input: CreateUser): Promise<User>
+    update(ctx: HostCallContext, id: string, patch: UpdateUser): Promise<User | null>
   }
   crypto: {
     hashPassword(ctx: HostCallContext, password: string): Promise<string>

@@ -107,6 +107,40 @@ export class InMemoryHostApi implements HostApi {
     get: async (_ctx, id) => this.usersById.get(id) ?? null,
     lookup: async (_ctx, by) =>
       [...this.usersById.values()].find((u) => ("username" in by ? u.username === by.username : u.email === by.email)) ?? null,
+    create: async (_ctx, input) => {
+      this.assertUnique(input.username, input.email)
+      const at = new Date(this.now()).toISOString()
+      const user: User = {
+        id: crypto.randomUUID(),
+        username: input.username,
+        email: input.email ?? null,
+        displayName: input.displayName ?? input.username,
+        role: input.role ?? "user",
+        disabled: false,
+        createdAt: at,
+        updatedAt: at,
+        lastSignInAt: null,
+      }
+      this.usersById.set(user.id, user)
+      return user
+    },
+    update: async (_ctx, id, patch) => {
+      const user = this.usersById.get(id)
+      if (user === undefined) return null
+      if (patch.email) this.assertUnique(undefined, patch.email, id)
+      const updated: User = { ...user, ...patch, updatedAt: new Date(this.now()).toISOString() }
+      this.usersById.set(id, updated)
+      return updated
+    },
+  }
+
+  /** The same uniqueness rules as the core's users table. */
+  private assertUnique(username: string | undefined, email: string | null | undefined, except?: string): void {
+    for (const u of this.usersById.values()) {
+      if (u.id === except) continue
+      if (u.username === username) throw new HostCallError("HOST_CALL_FAILED", `The username ${username} is taken.`)
+      if (email && u.email === email) throw new HostCallError("HOST_CALL_FAILED", `The email ${email} belongs to another user.`)
+    }
   }
 
   secrets: HostApi["secrets"] = {

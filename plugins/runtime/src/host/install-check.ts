@@ -80,7 +80,8 @@ export const checkGrant = (requested: PluginPermissions, granted: PluginPermissi
   if (granted.kv && (!requested.kv || granted.kv.quotaBytes > requested.kv.quotaBytes)) refuse("kv", "a larger kv quota")
   if (granted.sessions && (!requested.sessions || (granted.sessions === "write" && requested.sessions === "read")))
     refuse("sessions", `sessions: ${granted.sessions}`)
-  if (granted.users && !requested.users) refuse("users", "users: read")
+  if (granted.users && (!requested.users || (granted.users === "write" && requested.users === "read")))
+    refuse("users", `users: ${granted.users}`)
   for (const name of granted.secrets ?? []) if (!requested.secrets?.includes(name)) refuse("secrets", `the secret ${name}`)
   if (granted.crypto && !requested.crypto) refuse("crypto", "crypto")
 }
