@@ -59,7 +59,9 @@ export class NodeIpcTransport implements PluginTransport {
         if (!closed) child.send(message)
       },
       close: () => {
-        child.kill()
+        // Closing the channel lets the runtime exit by itself; the kill is for one that does not.
+        child.disconnect()
+        setTimeout(() => child.kill("SIGKILL"), 1000).unref()
       },
     }
   }
