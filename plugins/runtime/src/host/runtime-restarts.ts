@@ -34,7 +34,6 @@ export interface RuntimeRestartsOptions {
 
 export class RuntimeRestarts {
   link: RuntimeLink | undefined
-  private readonly waiters = new Set<() => void>()
   private stopping = false
   private attempts = 0
   private connectedAt = 0
@@ -42,9 +41,15 @@ export class RuntimeRestarts {
 
   constructor(private readonly options: RuntimeRestartsOptions) {}
 
-  start(): Promise<void> {
+  /** Rejects if the first runtime does not start, and keeps trying in the background all the same. */
+  async start(): Promise<void> {
     this.stopping = false
-    return this.connect()
+    try {
+      await this.connect()
+    } catch (error) {
+      if (!this.stopping) this.scheduleRestart()
+      throw error
+    }
   }
 
   async stop(): Promise<void> {
@@ -56,22 +61,6 @@ export class RuntimeRestarts {
       link.close()
       await link.whenClosed
     }
-  }
-
-  /** The live link, or the next one if it comes within `ms`; undefined if none does. */
-  waitForLink(ms: number): Promise<RuntimeLink | undefined> {
-    if (this.link !== undefined) return Promise.resolve(this.link)
-    return new Promise((resolve) => {
-      const wake = () => {
-        clearTimeout(timer)
-        resolve(this.link)
-      }
-      const timer = setTimeout(() => {
-        this.waiters.delete(wake)
-        resolve(undefined)
-      }, ms)
-      this.waiters.add(wake)
-    })
   }
 
   private async connect(): Promise<void> {
@@ -94,8 +83,6 @@ export class RuntimeRestarts {
     this.link = link
     this.connectedAt = Date.now()
     log.info({ pid: link.pid, node: link.hello.node, engine: link.hello.engine }, "plugin runtime started")
-    for (const wake of this.waiters) wake()
-    this.waiters.clear()
     handlers.connected()
   }
 

@@ -120,7 +120,7 @@ export class PluginSupervisor {
     })
   }
 
-  /** Starts the runtime and waits for its hello; rejects if it cannot start at all. */
+  /** Starts the runtime and waits for its hello. Rejects if that fails, and keeps retrying with backoff meanwhile. */
   start(): Promise<void> {
     return this.runtime.start()
   }
@@ -261,8 +261,8 @@ export class PluginSupervisor {
     const current = () => this.installs.get(installId) === record
     record.loading = (async () => {
       this.setState(record, "loading")
-      const link = await this.runtime.waitForLink(record.limits.loadTimeoutMs)
-      if (link === undefined || !current()) return // reloaded when the runtime is back
+      const link = this.runtime.link
+      if (link === undefined) return // stays "loading": every such install is loaded when the runtime is back
       const { manifest, spec, limits } = record
       const answer = await link.request(
         {
