@@ -89,6 +89,7 @@ export function createApp(options: AppOptions) {
     .use(agentRoutes(deps, http))
     .use(auditRoutes(deps, http))
     .use(vncRoutes(deps, http))
+  audit.learnActions(app.routes)
 
   return { app, deps, audit, hub }
 }
