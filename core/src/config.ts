@@ -9,6 +9,8 @@ const INTEGER_KEYS = new Set(
     .filter(([, schema]) => (schema as { type?: string }).type === "integer")
     .map(([key]) => key),
 )
+/** Their values never reach the log: a key, or a URL that may hold a password. */
+const SECRET_KEYS = new Set(["JWT_SECRET", "DATABASE_URL"])
 
 export function loadConfig(env: Record<string, string | undefined>): CoreConfig {
   const raw: Record<string, unknown> = {}
@@ -21,7 +23,7 @@ export function loadConfig(env: Record<string, string | undefined>): CoreConfig 
   const issue = Value.Errors(CoreConfig, withDefaults).First()
   if (issue) {
     const key = issue.path.replace(/^\//, "") || "configuration"
-    const shown = key in raw ? ` (got ${JSON.stringify(env[key])})` : ""
+    const shown = !(key in raw) ? "" : SECRET_KEYS.has(key) ? " (value not shown)" : ` (got ${JSON.stringify(env[key])})`
     const hint = issue.schema.description ? ` — ${issue.schema.description}` : ""
     throw new ConfigError(`Invalid configuration: ${key} ${issue.message.toLowerCase()}${shown}${hint}`)
   }
