@@ -6,6 +6,8 @@ export interface CoreProcess {
   proc: Bun.Subprocess<"ignore", "pipe", "pipe">
   /** Every stdout/stderr line so far, for assertions and for failure messages. */
   lines: string[]
+  /** The first line, past or future, that matches. */
+  waitForLine(match: RegExp, timeoutMs?: number): Promise<string>
   stop(signal?: NodeJS.Signals): Promise<number>
 }
 
@@ -20,6 +22,7 @@ export async function startCoreProcess(env: Record<string, string>, timeoutMs = 
   })
   const lines: string[] = []
   let onLine: (line: string) => void = () => {}
+  const watchers = new Set<(line: string) => void>()
   const pump = async (stream: ReadableStream<Uint8Array>) => {
     const decoder = new TextDecoder()
     let rest = ""
@@ -30,6 +33,7 @@ export async function startCoreProcess(env: Record<string, string>, timeoutMs = 
       for (const line of parts) {
         lines.push(line)
         onLine(line)
+        for (const watch of [...watchers]) watch(line)
       }
     }
   }
@@ -49,6 +53,23 @@ export async function startCoreProcess(env: Record<string, string>, timeoutMs = 
     url: `http://127.0.0.1:${port}`,
     proc,
     lines,
+    waitForLine(match, waitMs = timeoutMs) {
+      const seen = lines.find((l) => match.test(l))
+      if (seen !== undefined) return Promise.resolve(seen)
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          watchers.delete(watch)
+          reject(new Error(`no line matching ${match}:\n${lines.join("\n")}`))
+        }, waitMs)
+        const watch = (line: string) => {
+          if (!match.test(line)) return
+          clearTimeout(timer)
+          watchers.delete(watch)
+          resolve(line)
+        }
+        watchers.add(watch)
+      })
+    },
     async stop(signal: NodeJS.Signals = "SIGTERM") {
       proc.kill(signal)
       return proc.exited

@@ -16,6 +16,9 @@ export interface TestUser {
   fetch(path: string, init?: RequestInit): Promise<Response>
 }
 
+/** The key test cores sign access tokens with, for tests that forge or expire tokens by hand. */
+export const TEST_SIGNING_KEY = "test-signing-key-that-is-long-enough-000000"
+
 /** With `agents`, the agent hub runs and the app listens on a free port (agents need a real socket). */
 export async function startTestCore(options: { backend?: TestBackend; agents?: HubOptions } = {}) {
   const db = await openTestDatabase(options.backend)
@@ -24,7 +27,7 @@ export async function startTestCore(options: { backend?: TestBackend; agents?: H
   const built = createApp({
     db,
     log,
-    signingKey: "test-signing-key-that-is-long-enough-000000",
+    signingKey: TEST_SIGNING_KEY,
     accessTokenTtlSeconds: 900,
     ...(options.agents ? { agents: options.agents } : {}),
   })

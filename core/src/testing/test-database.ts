@@ -13,7 +13,8 @@ export const testBackend = (): TestBackend => (process.env.TEST_DATABASE === "po
 
 const ADMIN_URL = process.env.TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres"
 
-async function createPostgresDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+/** A new, empty PostgreSQL database; `drop` removes it, closing what still uses it. */
+export async function createPostgresDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
   const name = `streamspace_test_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`
   const admin = postgres(ADMIN_URL, { max: 1, onnotice: () => {} })
   await admin.unsafe(`create database ${name}`)
@@ -42,14 +43,17 @@ async function freshPostgres(): Promise<Database> {
   }
 }
 
-/** initdb costs ~5 s; a migrated data dir is made once per migration set and copied per test file. */
-async function pgliteTemplate(): Promise<string> {
-  const key = Bun.hash(MIGRATIONS.map((m) => m.sql).join("\n")).toString(36)
+/**
+ * initdb costs ~5 s; an initialised data dir (migrated, or empty for migration tests) is made once
+ * per migration set and copied for each test that needs one.
+ */
+async function pgliteTemplate(migrated = true): Promise<string> {
+  const key = migrated ? Bun.hash(MIGRATIONS.map((m) => m.sql).join("\n")).toString(36) : "empty"
   const dir = join(tmpdir(), `streamspace-pglite-template-${key}`)
   if (existsSync(join(dir, "PG_VERSION"))) return dir
   const building = `${dir}.building-${process.pid}-${Math.random().toString(36).slice(2)}`
   const db = await connectPglite(building)
-  await migrate(db.sql)
+  if (migrated) await migrate(db.sql)
   await db.close()
   if (existsSync(join(dir, "PG_VERSION"))) rmSync(building, { recursive: true, force: true })
   else {
@@ -59,16 +63,17 @@ async function pgliteTemplate(): Promise<string> {
   return dir
 }
 
-async function pgliteCopy(): Promise<string> {
-  const template = await pgliteTemplate()
+/** A PGlite data directory of one's own, copied from a template (the caller removes it). */
+export async function pgliteCopy(migrated = true): Promise<string> {
+  const template = await pgliteTemplate(migrated)
   const dir = join(tmpdir(), `streamspace-pglite-test-${process.pid}-${Math.random().toString(36).slice(2)}`)
   mkdirSync(dir, { recursive: true })
   cpSync(template, dir, { recursive: true })
   return dir
 }
 
-async function freshPglite(): Promise<Database> {
-  const dir = await pgliteCopy()
+async function freshPglite(migrated: boolean): Promise<Database> {
+  const dir = await pgliteCopy(migrated)
   const db = await connectPglite(dir)
   return {
     ...db,
@@ -79,8 +84,9 @@ async function freshPglite(): Promise<Database> {
   }
 }
 
-export const openTestDatabase = (backend: TestBackend = testBackend()): Promise<Database> =>
-  backend === "postgres" ? freshPostgres() : freshPglite()
+/** A database for one test file; PostgreSQL ones start empty, PGlite ones migrated unless `empty`. */
+export const openTestDatabase = (backend: TestBackend = testBackend(), options: { empty?: boolean } = {}): Promise<Database> =>
+  backend === "postgres" ? freshPostgres() : freshPglite(!options.empty)
 
 /**
  * A migrated database for a control plane run as a separate process: the environment that points
