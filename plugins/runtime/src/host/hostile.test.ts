@@ -1,5 +1,6 @@
 // Hostile plugins against the real runtime: each is contained, marked crashed, and the rest keeps answering.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test"
+import type { PluginManifest } from "@streamspace/schemas"
 import { InMemoryHostApi } from "./in-memory-host.ts"
 import { PluginSupervisor } from "./supervisor.ts"
 import { ALICE, ALLOW_ALL, beforeCreateInput, hookBundle, install } from "./test-fixtures.ts"
@@ -21,7 +22,13 @@ beforeAll(async () => {
 afterAll(() => supervisor.stop())
 
 /** Installs `bundle`, calls its hook, and checks the containment every hostile case must show. */
-const containHostile = async (installId: string, bundle: string, expectedCode: string, overrides = {}) => {
+// Deadlines are generous unless a case is about them: a busy CI machine must not turn a flood into a timeout.
+const containHostile = async (
+  installId: string,
+  bundle: string,
+  expectedCode: string,
+  overrides: Partial<PluginManifest> = { limits: { memoryMb: 16, hookTimeoutMs: 2000 } },
+) => {
   await supervisor.install(install(installId, bundle, overrides))
   const outcome = await supervisor.callHook("session.beforeCreate", installId, beforeCreateInput())
   expect(outcome).toMatchObject({

@@ -9,6 +9,14 @@ export const BRIDGE_GLOBALS = {
   install: "__ssInstall",
 } as const
 
+/** What the send callback returns instead of a host-call id when it refuses the call. */
+export const REFUSED = { stopped: -1, outsideCall: -2, malformed: -3 } as const
+const REFUSAL_MESSAGES: Record<number, string> = {
+  [REFUSED.stopped]: "This plugin is being stopped; the host takes no more calls from it.",
+  [REFUSED.outsideCall]: "HOST_CALL_OUTSIDE_CALL: host calls are allowed only while a hook or event runs.",
+  [REFUSED.malformed]: "Malformed host call.",
+}
+
 /** Prefixes of the harness's answers, so a plugin cannot pass its own failure off as the host's. */
 export const ANSWER = { ok: "r", threw: "t", noHandler: "n", badResult: "b" } as const
 
@@ -42,10 +50,12 @@ const { freeze } = Object
 const PromiseCtor = Promise
 const ErrorCtor = Error
 const pending = new Map()
+const refusals = ${JSON.stringify(REFUSAL_MESSAGES)}
 function call(method, args) {
   while (args.length > 0 && args[args.length - 1] === undefined) args.pop()
   let id
   try { id = send(method, stringify(args)) } catch (error) { return PromiseCtor.reject(error) }
+  if (id < 0) return PromiseCtor.reject(new ErrorCtor(refusals[id]))
   return new PromiseCtor((resolve, reject) => { pending.set(id, { resolve, reject }) })
 }
 export function __settle(id, ok, payload) {

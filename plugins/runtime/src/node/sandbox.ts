@@ -1,7 +1,7 @@
 // One V8 isolate running one plugin install: load, call hooks and events, bridge host calls, stop on misbehaviour.
 import ivm from "isolated-vm"
 import { type HostMethod, type InstallStats, isHostMethod, type PluginErrorCode, type SandboxLimits } from "@streamspace/schemas"
-import { ANSWER, BRIDGE_GLOBALS, harnessSource, hostApiSource } from "./sandbox-sources.ts"
+import { ANSWER, BRIDGE_GLOBALS, harnessSource, hostApiSource, REFUSED } from "./sandbox-sources.ts"
 
 export class SandboxError extends Error {
   constructor(
@@ -52,6 +52,8 @@ export class Sandbox {
   private readonly activeCalls = new Map<number, ActiveCall>()
   private readonly pendingHostCalls = new Set<number>()
   private loading = false
+  /** Set when the plugin flooded the host; the install is stopped right after the current entry. */
+  private stopping: string | undefined
   private nextCallId = 1
   private calls = 0
   private hostCalls = 0
@@ -212,37 +214,32 @@ export class Sandbox {
     }
   }
 
-  /** The isolate calls this synchronously for every host call a plugin makes. */
+  /**
+   * The isolate calls this synchronously for every host call a plugin makes. A refusal is a negative
+   * number (REFUSED), not an exception: a flooding plugin makes thousands, and throwing across the
+   * isolate boundary is costly. The flood itself stops the install once the current entry returns.
+   */
   private onHostCall(method: string, args: string): number {
-    if (this.crash) throw new Error("This plugin has been stopped.")
+    if (this.crash || this.stopping !== undefined) return REFUSED.stopped
+    if (this.activeCalls.size === 0 && !this.loading) return REFUSED.outsideCall
+    if (typeof method !== "string" || !isHostMethod(method) || typeof args !== "string") return REFUSED.malformed
     const { maxPendingHostCalls, maxPayloadBytes } = this.spec.limits
-    if (this.activeCalls.size === 0 && !this.loading)
-      throw new Error("HOST_CALL_OUTSIDE_CALL: host calls are allowed only while a hook or event runs.")
-    if (typeof method !== "string" || !isHostMethod(method) || typeof args !== "string") throw new Error("Malformed host call.")
     if (this.pendingHostCalls.size >= maxPendingHostCalls) {
-      queueMicrotask(
-        () =>
-          void this.fail("PLUGIN_FLOODED_HOST", `More than ${maxPendingHostCalls} host calls were pending at once.`).catch(
-            () => {},
-          ),
-      )
-      throw new Error("Too many pending host calls; this plugin is being stopped.")
+      return this.stopSoon(`More than ${maxPendingHostCalls} host calls were pending at once.`)
     }
-    if (args.length > maxPayloadBytes) {
-      queueMicrotask(
-        () =>
-          void this.fail(
-            "PLUGIN_FLOODED_HOST",
-            `A host call carried ${args.length} bytes; the limit is ${maxPayloadBytes}.`,
-          ).catch(() => {}),
-      )
-      throw new Error("Host call arguments too large; this plugin is being stopped.")
-    }
+    if (args.length > maxPayloadBytes)
+      return this.stopSoon(`A host call carried ${args.length} bytes; the limit is ${maxPayloadBytes}.`)
     const id = nextHostCallId++
     this.hostCalls++
     this.pendingHostCalls.add(id)
     this.host.hostCall(id, method, JSON.parse(args) as unknown[])
     return id
+  }
+
+  private stopSoon(reason: string): number {
+    this.stopping = reason
+    queueMicrotask(() => void this.fail("PLUGIN_FLOODED_HOST", reason).catch(() => {}))
+    return REFUSED.stopped
   }
 
   /** Delivers the host's answer to a pending host call back into the isolate (synchronously, like invoke). */
