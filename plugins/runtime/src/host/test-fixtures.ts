@@ -42,7 +42,8 @@ export const manifest = (overrides: Partial<PluginManifest> = {}): PluginManifes
   hooks: [{ name: "session.beforeCreate", failMode: "closed" }],
   events: [],
   permissions: {},
-  limits: { memoryMb: 16, hookTimeoutMs: 300 },
+  // Generous: tests about deadlines set their own, and a busy CI machine must not fail the others.
+  limits: { memoryMb: 16, hookTimeoutMs: 2000 },
   configSchema: { type: "object" },
   ...overrides,
 })

@@ -56,7 +56,7 @@ class TestCore {
     })
   }
 
-  hook(installId: string, input: unknown = { user: { id: "u1" } }, timeoutMs = 300) {
+  hook(installId: string, input: unknown = { user: { id: "u1" } }, timeoutMs = 2000) {
     return this.request({ type: "callHook", installId, hook: "session.beforeCreate", input, timeoutMs })
   }
 }
