@@ -15,6 +15,8 @@ import { apiKeyRoutes } from "./modules/api-keys/index.ts"
 import { auditRoutes } from "./modules/audit/index.ts"
 import { createPrincipalResolver } from "./modules/identity/principal.ts"
 import { createTokenService } from "./modules/identity/tokens.ts"
+import { pluginRoutes } from "./modules/plugins/index.ts"
+import { PluginHost, type PluginHostOptions } from "./modules/plugins/plugin-host.ts"
 import { sessionRoutes } from "./modules/sessions/index.ts"
 import { templateRoutes } from "./modules/templates/index.ts"
 import { userRoutes } from "./modules/users/index.ts"
@@ -29,6 +31,8 @@ export interface AppOptions {
   accessTokenTtlSeconds: number
   /** Runs the agent hub (agents connect, sessions reach them). Without it sessions stay pending. */
   agents?: HubOptions
+  /** The plugin host; by default installs can be managed but the runtime does not run (main.ts turns it on). */
+  plugins?: PluginHostOptions
 }
 
 export function createApp(options: AppOptions) {
@@ -43,6 +47,11 @@ export function createApp(options: AppOptions) {
   }
   const audit = new AuditWriter(db.sql, log)
   const http = httpPlugins(audit, deps.principals)
+  const plugins = new PluginHost(deps, options.plugins ?? { run: false })
+  if (options.plugins?.run) {
+    deps.sessionPolicy = plugins.sessionPolicy
+    plugins.start().catch((error: unknown) => log.error({ err: error }, "the plugin host did not start"))
+  }
 
   const app = new Elysia({ name: "streamspace-core" })
     .onError(({ code, error, request, set, body, query }) => {
@@ -89,9 +98,10 @@ export function createApp(options: AppOptions) {
     .use(agentRoutes(deps, http))
     .use(auditRoutes(deps, http))
     .use(vncRoutes(deps, http))
+    .use(pluginRoutes(deps, http, plugins))
   audit.learnActions(app.routes)
 
-  return { app, deps, audit, hub }
+  return { app, deps, audit, hub, plugins }
 }
 
 export type CoreApp = ReturnType<typeof createApp>["app"]

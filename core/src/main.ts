@@ -1,4 +1,6 @@
 // The control plane's entry point: the only place that reads the environment.
+import { existsSync } from "node:fs"
+import { join } from "node:path"
 import { createApp } from "./app.ts"
 import { ensureFirstAdmin, ensureSigningKey } from "./bootstrap.ts"
 import { ConfigError, loadConfig } from "./config.ts"
@@ -28,12 +30,19 @@ try {
 }
 const applied = await migrate(db.sql)
 const signingKey = await ensureSigningKey(db.sql, config.JWT_SECRET)
-const { app, deps, audit, hub } = createApp({
+// From a checkout, the first-party plugins' index is the default marketplace.
+const bundledMarketplace = join(import.meta.dir, "..", "..", "plugins", "marketplace.json")
+const { app, deps, audit, hub, plugins } = createApp({
   db,
   log,
   signingKey,
   accessTokenTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
   agents: { heartbeatIntervalMs: config.AGENT_HEARTBEAT_INTERVAL_MS, commandTimeoutMs: config.AGENT_COMMAND_TIMEOUT_MS },
+  plugins: {
+    run: config.PLUGINS_ENABLED === "true",
+    marketplace: config.PLUGIN_MARKETPLACE ?? (existsSync(bundledMarketplace) ? bundledMarketplace : undefined),
+    secretsKey: config.PLUGIN_SECRETS_KEY,
+  },
 })
 if (await seedDefaultCatalog(deps)) log.info("installed the default catalog")
 const setup = await ensureFirstAdmin(db.sql, config.ADMIN_USERNAME)
@@ -57,6 +66,7 @@ async function shutdown(signal: string) {
   log.info({ signal }, "shutting down")
   await hub?.stop()
   await app.stop()
+  await plugins.stop()
   await audit.settled()
   await db.close()
   process.exit(0)

@@ -46,5 +46,18 @@ export const CoreConfig = Type.Object({
     description: "auto: start a local Docker agent when the Docker socket exists; off: never",
   }),
   DOCKER_SOCKET: Type.String({ minLength: 1, default: "/var/run/docker.sock", description: "Docker socket of the local agent" }),
+  PLUGINS_ENABLED: Type.Union([Type.Literal("true"), Type.Literal("false")], {
+    default: "true",
+    description: "true | false: run the plugin runtime (a Node.js child process)",
+  }),
+  PLUGIN_MARKETPLACE: Type.Optional(
+    Type.String({ minLength: 1, description: "A marketplace index: a JSON file, or a directory holding marketplace.json" }),
+  ),
+  PLUGIN_SECRETS_KEY: Type.Optional(
+    Type.String({
+      pattern: "^[0-9a-fA-F]{64}$",
+      description: "64 hex characters (e.g. openssl rand -hex 32); unset → generated once and kept in the database",
+    }),
+  ),
 })
 export type CoreConfig = Static<typeof CoreConfig>

@@ -5,6 +5,7 @@ import { createApp } from "../app.ts"
 import type { HubOptions } from "../modules/agents/hub.ts"
 import { migrate } from "../infra/db/migrate.ts"
 import { createLogger } from "../infra/log.ts"
+import type { PluginHostOptions } from "../modules/plugins/plugin-host.ts"
 import { createUser } from "../modules/users/service.ts"
 import { openTestDatabase, type TestBackend } from "./test-database.ts"
 
@@ -19,17 +20,35 @@ export interface TestUser {
 /** The key test cores sign access tokens with, for tests that forge or expire tokens by hand. */
 export const TEST_SIGNING_KEY = "test-signing-key-that-is-long-enough-000000"
 
-/** With `agents`, the agent hub runs and the app listens on a free port (agents need a real socket). */
-export async function startTestCore(options: { backend?: TestBackend; agents?: HubOptions } = {}) {
+export interface TestCoreOptions {
+  backend?: TestBackend
+  /** With `agents`, the agent hub runs and the app listens on a free port (agents need a real socket). */
+  agents?: HubOptions
+  /** true: run the real plugin runtime (Node + isolated-vm); or the plugin host's options (`run` defaults to true). */
+  plugins?: boolean | Partial<PluginHostOptions>
+}
+
+/** Quick retries so a test sees a crashed plugin come back within its time budget. */
+const TEST_PLUGIN_HOST: PluginHostOptions = {
+  run: true,
+  supervisor: { crashBackoff: { initialMs: 200, maxMs: 2000, maxCrashes: 3, stableAfterMs: 60_000 } },
+}
+
+export async function startTestCore(options: TestCoreOptions = {}) {
   const db = await openTestDatabase(options.backend)
   await migrate(db.sql)
   const log = createLogger(process.env.TEST_LOG_LEVEL ?? "silent")
+  const plugins =
+    options.plugins === undefined || options.plugins === false
+      ? undefined
+      : { ...TEST_PLUGIN_HOST, ...(options.plugins === true ? {} : options.plugins) }
   const built = createApp({
     db,
     log,
     signingKey: TEST_SIGNING_KEY,
     accessTokenTtlSeconds: 900,
     ...(options.agents ? { agents: options.agents } : {}),
+    plugins,
   })
   const { app, deps, hub } = built
   if (hub) {
@@ -37,6 +56,7 @@ export async function startTestCore(options: { backend?: TestBackend; agents?: H
     hub.start()
   }
   const url = hub ? `http://127.0.0.1:${app.server?.port}` : null
+  await built.plugins.ready
 
   const request = (path: string, init: RequestInit = {}, token?: string) => {
     const headers = new Headers(init.headers)
@@ -62,10 +82,12 @@ export async function startTestCore(options: { backend?: TestBackend; agents?: H
     app,
     deps,
     db,
-    /** The anonymous caller. */
     hub,
+    /** The plugin host: its supervisor runs when the core was started with `plugins`. */
+    plugins: built.plugins,
     /** Base URL of the listening app (only with `agents`). */
     url,
+    /** The anonymous caller. */
     anon: createClient(app),
     fetch: (path: string, init?: RequestInit) => request(path, init),
     user,
@@ -79,6 +101,7 @@ export async function startTestCore(options: { backend?: TestBackend; agents?: H
         await hub.stop()
         await app.stop(true)
       }
+      await built.plugins.stop()
       await built.audit.settled()
       await db.close()
     },

@@ -72,3 +72,19 @@ export async function loadByAgent(sql: Sql, agentIds: string[]): Promise<Map<str
     group by agent_id`
   return new Map(rows.map((r) => [r.agentId, r.n]))
 }
+
+/** Sessions by owner and states, newest first, for plugins (host:api sessions.list). */
+export const listSessionsWhere = (sql: Sql, q: { userId?: string; states?: readonly SessionState[]; limit: number }) =>
+  sql<Session[]>`select ${columns(sql)} from sessions
+    where (${q.userId ?? null}::uuid is null or user_id = ${q.userId ?? null})
+      and (${q.states === undefined}::boolean or state = any(${(q.states ?? []) as SessionState[]}::text[]))
+    order by created_at desc limit ${q.limit}`
+
+/** What a user's active sessions hold: count, CPU cores and MiB. */
+export const usageOf = async (sql: Sql, userId: string) => {
+  const [row] = await sql<{ active: number; cpu: number; memory: number }[]>`select count(*)::int as active,
+      coalesce(sum((resources->>'cpu')::float8), 0)::float8 as cpu,
+      coalesce(sum((resources->>'memory')::int), 0)::int as memory
+    from sessions where user_id = ${userId} and state = any(${ACTIVE_STATES as SessionState[]}::text[])`
+  return { userId, active: row?.active ?? 0, cpu: row?.cpu ?? 0, memory: row?.memory ?? 0 }
+}

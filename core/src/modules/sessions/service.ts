@@ -139,3 +139,8 @@ export const countActiveSessionsOf = (deps: CoreDeps, userId: string) => repo.co
 export const countActiveSessionsOfTemplate = (deps: CoreDeps, templateId: string) => repo.countActive(deps.sql, { templateId })
 export const sessionsPlacedOn = (deps: CoreDeps, agentId: string) => repo.placedOn(deps.sql, agentId)
 export const sessionLoadByAgent = (deps: CoreDeps, agentIds: string[]) => repo.loadByAgent(deps.sql, agentIds)
+
+/** For plugins (host:api): sessions across all users, at most `limit`. */
+export const findSessions = (deps: CoreDeps, q: { userId?: string; states?: readonly SessionState[]; limit?: number }) =>
+  repo.listSessionsWhere(deps.sql, { ...q, limit: q.limit ?? 1000 })
+export const sessionUsageOf = (deps: CoreDeps, userId: string) => repo.usageOf(deps.sql, userId)

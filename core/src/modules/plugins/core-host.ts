@@ -1,0 +1,83 @@
+// host:api v1 over the core's services: kv and secrets in the database, sessions and users through their services.
+import {
+  createHostApi,
+  type HostApi,
+  type HostApiOptions,
+  type HostCallContext,
+  HostCallError,
+  type LogLevel,
+} from "@streamspace/plugin-runtime/host"
+import type { CoreDeps } from "../../deps.ts"
+import { AppError, NotFound } from "../../http/errors.ts"
+import type { Logger } from "../../infra/log.ts"
+import { findSession, findSessions, sessionUsageOf } from "../sessions/service.ts"
+import { createUser, findUserByEmail, findUserByName, getUser, updateUser } from "../users/service.ts"
+import { createKvStore } from "./kv-store.ts"
+import { readSecret } from "./secrets.ts"
+
+export interface CoreHostOptions extends HostApiOptions {
+  secretsKey: () => Promise<Buffer>
+}
+
+/** The core's rules (a taken username, the last admin) reach the plugin as a HostCallError with their message. */
+async function asHostError<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run()
+  } catch (error) {
+    if (error instanceof AppError) throw new HostCallError("HOST_CALL_FAILED", error.message)
+    throw error
+  }
+}
+
+/** The permission checks happen before these run (checkedHost in the supervisor); here is only the doing. */
+export function createCoreHost(deps: CoreDeps, options: CoreHostOptions): HostApi {
+  const loggers = new Map<string, Logger>()
+  const loggerOf = (ctx: HostCallContext) => {
+    let logger = loggers.get(ctx.installId)
+    if (logger === undefined) {
+      logger = deps.log.child({ module: "plugin", pluginId: ctx.pluginId, installId: ctx.installId })
+      loggers.set(ctx.installId, logger)
+    }
+    return logger
+  }
+
+  return createHostApi(
+    {
+      log: (ctx: HostCallContext, level: LogLevel, message: string, fields?: Record<string, unknown>) => {
+        // The plugin's fields go under one key, so it cannot overwrite ours (pluginId, level, time).
+        loggerOf(ctx)[level](fields === undefined ? {} : { fields }, message)
+      },
+      kv: createKvStore(deps.sql),
+      sessions: {
+        list: (_ctx, query) => findSessions(deps, query),
+        get: (_ctx, id) => findSession(deps, id),
+        usage: (_ctx, userId) => sessionUsageOf(deps, userId),
+      },
+      users: {
+        get: async (_ctx, id) => {
+          try {
+            return await getUser(deps, id)
+          } catch (error) {
+            if (error instanceof NotFound) return null
+            throw error
+          }
+        },
+        lookup: (_ctx, by) => ("username" in by ? findUserByName(deps, by.username) : findUserByEmail(deps, by.email)),
+        create: (_ctx, input) => asHostError(() => createUser(deps, input)),
+        update: (_ctx, id, patch) =>
+          asHostError(async () => {
+            try {
+              return await updateUser(deps, id, patch)
+            } catch (error) {
+              if (error instanceof NotFound) return null
+              throw error
+            }
+          }),
+      },
+      secrets: {
+        get: async (ctx, name) => readSecret(deps.sql, await options.secretsKey(), ctx.installId, name),
+      },
+    },
+    options,
+  )
+}

@@ -1,0 +1,172 @@
+// The plugin host in the core: runs the supervisor, loads enabled installs, records their status, asks their hooks.
+import {
+  type HookOutcome,
+  type InstallState,
+  type InstallStatus,
+  type HttpLimits,
+  PluginInstallError,
+  PluginSupervisor,
+  type SupervisorOptions,
+} from "@streamspace/plugin-runtime/host"
+import type { HookInput, HookName, PluginError, PluginInstallStatus } from "@streamspace/schemas"
+import type { CoreDeps } from "../../deps.ts"
+import type { Logger } from "../../infra/log.ts"
+import type { SessionPolicy } from "../sessions/ports.ts"
+import { createCoreHost } from "./core-host.ts"
+import { DeniedByPlugin, PluginUnavailable } from "./errors.ts"
+import * as repo from "./repo.ts"
+import { secretsKeySource } from "./secrets.ts"
+
+export interface PluginHostOptions {
+  /** Run the plugin runtime (a Node child process). Off, installs can be managed but none runs. */
+  run: boolean
+  /** PLUGIN_MARKETPLACE: a marketplace.json file or a directory holding one. */
+  marketplace?: string
+  /** PLUGIN_SECRETS_KEY (64 hex characters); unset → generated once and kept in settings. */
+  secretsKey?: string
+  http?: Partial<HttpLimits>
+  /** Tuning for tests and operators: transport, operator limits, backoffs, deadlines. */
+  supervisor?: Omit<SupervisorOptions, "host" | "onStatus" | "log">
+}
+
+const STATUS_OF: Record<InstallState, PluginInstallStatus> = {
+  loading: "loading",
+  running: "running",
+  crashed: "crashed",
+  disabled: "failed",
+}
+
+export class PluginHost {
+  readonly marketplace: string | undefined
+  readonly secretsKey: () => Promise<Buffer>
+  /** Resolves once the runtime is up (or could not start) and the enabled installs were loaded once. */
+  ready: Promise<void> = Promise.resolve()
+  private supervisor: PluginSupervisor | undefined
+  private writes: Promise<unknown> = Promise.resolve()
+  private readonly log: Logger
+
+  constructor(
+    private readonly deps: CoreDeps,
+    private readonly options: PluginHostOptions,
+  ) {
+    this.marketplace = options.marketplace
+    this.secretsKey = secretsKeySource(deps.sql, options.secretsKey)
+    this.log = deps.log.child({ module: "plugins" })
+  }
+
+  get running(): boolean {
+    return this.supervisor !== undefined
+  }
+
+  /** The runtime's process id (diagnostics and tests). */
+  get runtimePid(): number | undefined {
+    return this.supervisor?.runtimePid
+  }
+
+  start(): Promise<void> {
+    if (!this.options.run || this.supervisor) return this.ready
+    const supervisor = new PluginSupervisor({
+      ...this.options.supervisor,
+      host: createCoreHost(this.deps, { secretsKey: this.secretsKey, http: this.options.http }),
+      log: this.log,
+      onStatus: (status) => this.record(status.installId, STATUS_OF[status.state], status.error ?? null),
+    })
+    this.supervisor = supervisor
+    this.ready = (async () => {
+      await supervisor.start().catch((error: unknown) => {
+        // Installs stay "loading": their hooks answer by fail mode (closed ones deny) until an operator fixes Node.
+        this.log.error({ err: error }, "The plugin runtime did not start; plugin hooks will answer by their fail mode.")
+      })
+      for (const row of await repo.listInstalls(this.deps.sql, true)) await this.activate(row)
+    })()
+    return this.ready
+  }
+
+  async stop(): Promise<void> {
+    const supervisor = this.supervisor
+    this.supervisor = undefined
+    await this.ready.catch(() => {})
+    await supervisor?.stop()
+    await this.settled()
+  }
+
+  /** Loads (or reloads, with new config or grant) an enabled install; resolves after the first attempt. */
+  async activate(row: repo.InstallRow): Promise<void> {
+    const supervisor = this.supervisor
+    if (supervisor === undefined) return
+    const bundle = await repo.findBundleText(this.deps.sql, row.bundleSha256)
+    try {
+      await supervisor.install({
+        installId: row.id,
+        manifest: row.manifest,
+        bundle: bundle ?? "",
+        config: row.config,
+        granted: row.permissionsGranted,
+        priority: row.priority,
+      })
+    } catch (error) {
+      // A stored install this host no longer accepts (e.g. a host:api range a newer core dropped).
+      if (!(error instanceof PluginInstallError)) throw error
+      this.record(row.id, "failed", { code: "PLUGIN_LOAD_FAILED", message: error.message, at: new Date().toISOString() })
+    }
+  }
+
+  async deactivate(installId: string): Promise<void> {
+    await this.supervisor?.uninstall(installId)
+    this.record(installId, "stopped", null)
+    await this.settled()
+  }
+
+  /** Waits for the status writes queued so far. */
+  settled(): Promise<void> {
+    return this.writes.then(() => {})
+  }
+
+  /** Status writes run one after another, in the order the runtime reported them. */
+  record(installId: string, status: PluginInstallStatus, error: PluginError | null): void {
+    this.writes = this.writes
+      .then(() => repo.recordStatus(this.deps.sql, installId, status, error))
+      .catch((err: unknown) => this.log.error({ err, installId }, "could not record a plugin's status"))
+  }
+
+  liveStatus(installId: string): InstallStatus | undefined {
+    return this.supervisor?.status(installId)
+  }
+
+  /**
+   * Asks every enabled install that declares `hook`, in priority order, until `until` says stop.
+   * Waits for start-up first, so no call slips through before the installs are loaded. Empty when
+   * the runtime is off.
+   */
+  async runHook<H extends HookName>(hook: H, input: HookInput<H>, until?: (outcome: HookOutcome<H>) => boolean) {
+    await this.ready
+    return (await this.supervisor?.runHook(hook, input, until)) ?? []
+  }
+
+  /** Which plugin an install is (for messages and logs). */
+  pluginIdOf(installId: string): string | undefined {
+    return this.supervisor?.status(installId)?.pluginId
+  }
+
+  /** SessionPolicy: every enabled install that declares session.beforeCreate, in priority order; the first deny wins. */
+  readonly sessionPolicy: SessionPolicy = {
+    beforeCreate: async (user, { template, resources }) => {
+      const input = {
+        user: { id: user.id, username: user.username, role: user.role },
+        request: { templateId: template.id, templateName: template.name, resources },
+      }
+      const outcomes = await this.runHook("session.beforeCreate", input, (o) => !o.output.allow)
+      const denied = outcomes.find((o) => !o.output.allow)
+      if (denied === undefined) return
+      const pluginId = this.pluginIdOf(denied.installId) ?? "a policy"
+      const { code, reason } = denied.output
+      this.log.info(
+        { pluginId, userId: user.id, code, decidedBy: denied.decidedBy, error: denied.error },
+        "session refused by a plugin",
+      )
+      if (denied.decidedBy === "fail-closed")
+        throw new PluginUnavailable(`${reason ?? `The ${pluginId} plugin could not decide.`} Try again in a moment.`)
+      throw new DeniedByPlugin(code ?? "DENIED_BY_PLUGIN", reason ?? `The ${pluginId} plugin does not allow this session.`)
+    },
+  }
+}
