@@ -35,6 +35,15 @@ export class PluginInstallError extends Error {
 
 const manifestCheck = TypeCompiler.Compile(PluginManifest)
 
+const COMPARATOR = /^(\^|~|[<>]=?|=)?v?(\d+|[xX*])(\.(\d+|[xX*])){0,2}(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/
+/** npm's range grammar: comparator sets joined by ||, each of comparators or a hyphen range. */
+export const isSemverRange = (range: string): boolean =>
+  range.split("||").every((set) => {
+    const parts = set.trim().split(/\s+/)
+    if (parts.length === 3 && parts[1] === "-") return COMPARATOR.test(parts[0] ?? "") && COMPARATOR.test(parts[2] ?? "")
+    return parts.every((part) => part === "*" || COMPARATOR.test(part))
+  })
+
 export const checkManifest = (value: unknown): PluginManifest => {
   if (!manifestCheck.Check(value)) {
     const first = manifestCheck.Errors(value).First()
@@ -51,13 +60,15 @@ export const checkManifest = (value: unknown): PluginManifest => {
   if (repeated !== undefined) {
     throw new PluginInstallError("PLUGIN_MANIFEST_INVALID", `The manifest lists hook ${repeated} twice.`, "/hooks")
   }
-  let supported = false
-  try {
-    supported = Bun.semver.satisfies(HOST_API_VERSION, manifest.hostApi)
-  } catch {
-    throw new PluginInstallError("PLUGIN_MANIFEST_INVALID", `hostApi "${manifest.hostApi}" is not a semver range.`, "/hostApi")
+  // Bun.semver reads anything it cannot parse as "*", so the range is checked here first.
+  if (!isSemverRange(manifest.hostApi)) {
+    throw new PluginInstallError(
+      "PLUGIN_MANIFEST_INVALID",
+      `hostApi "${manifest.hostApi}" is not a semver range (e.g. ^1.0.0).`,
+      "/hostApi",
+    )
   }
-  if (!supported) {
+  if (!Bun.semver.satisfies(HOST_API_VERSION, manifest.hostApi)) {
     throw new PluginInstallError(
       "PLUGIN_HOST_API_UNSUPPORTED",
       `${manifest.id}@${manifest.version} needs host:api ${manifest.hostApi}; this host provides ${HOST_API_VERSION}.`,
