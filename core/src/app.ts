@@ -6,6 +6,7 @@ import { healthRoutes } from "./http/health.ts"
 import { httpPlugins } from "./http/plugins.ts"
 import { problemResponse, toAppError } from "./http/problem.ts"
 import { AuditWriter } from "./http/request-context.ts"
+import { staticUi } from "./http/static-ui.ts"
 import type { Database } from "./infra/db/connect.ts"
 import type { Logger } from "./infra/log.ts"
 import { agentConnectRoute } from "./modules/agents/connect-route.ts"
@@ -99,6 +100,7 @@ export function createApp(options: AppOptions) {
     .use(auditRoutes(deps, http))
     .use(vncRoutes(deps, http))
     .use(pluginRoutes(deps, http, plugins))
+    .use(staticUi())
   audit.learnActions(app.routes)
 
   return { app, deps, audit, hub, plugins }
