@@ -14,7 +14,9 @@ export interface ClientOptions {
  */
 export function createClient(target: string | CoreApp, options: ClientOptions = {}) {
   const headers = { ...options.headers, ...(options.token ? { authorization: `Bearer ${options.token}` } : {}) }
-  const client = typeof target === "string" ? treaty<CoreApp>(target, { headers }) : treaty<CoreApp>(target, { headers })
+  // Timestamps stay ISO strings, as the API shapes declare them (Eden would turn them into Dates).
+  const config = { headers, parseDate: false }
+  const client = typeof target === "string" ? treaty<CoreApp>(target, config) : treaty<CoreApp>(target, config)
   return client.api.v1
 }
 export type StreamSpaceClient = ReturnType<typeof createClient>
