@@ -47,7 +47,7 @@ async function freshPostgres(): Promise<Database> {
  * initdb costs ~5 s; an initialised data dir (migrated, or empty for migration tests) is made once
  * per migration set and copied for each test that needs one.
  */
-async function pgliteTemplate(migrated = true): Promise<string> {
+export async function pgliteTemplate(migrated = true): Promise<string> {
   const key = migrated ? Bun.hash(MIGRATIONS.map((m) => m.sql).join("\n")).toString(36) : "empty"
   const dir = join(tmpdir(), `streamspace-pglite-template-${key}`)
   if (existsSync(join(dir, "PG_VERSION"))) return dir
