@@ -8,6 +8,9 @@ export default mergeConfig(
     test: {
       environment: "happy-dom",
       include: ["src/**/*.test.ts"],
+      setupFiles: ["src/testing/setup.ts"],
+      // Mounting Vuetify overlays takes seconds on a busy 2-core machine; 5 s flaked.
+      testTimeout: 30_000,
       server: { deps: { inline: ["vuetify"] } },
     },
   }),

@@ -23,7 +23,12 @@ if (!dataDir) {
 cpSync(await pgliteTemplate(), dataDir, { recursive: true })
 const db = await connectPglite(dataDir)
 await migrate(db.sql)
-const { deps, audit } = createApp({ db, log: createLogger("silent"), signingKey: await ensureSigningKey(db.sql, undefined), accessTokenTtlSeconds: 900 })
+const { deps, audit } = createApp({
+  db,
+  log: createLogger("silent"),
+  signingKey: await ensureSigningKey(db.sql, undefined),
+  accessTokenTtlSeconds: 900,
+})
 await seedDefaultCatalog(deps)
 
 const principal = (u: { id: string; username: string; role: Principal["role"] }): Principal => ({ ...u, via: "token" })

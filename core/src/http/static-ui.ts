@@ -13,8 +13,7 @@ const IMMUTABLE = "public, max-age=31536000, immutable"
 const REVALIDATE = "no-cache"
 
 /** Paths the portal never answers: an unknown API route stays a 404 problem, not index.html. */
-const isReserved = (path: string) =>
-  path === "/api" || path.startsWith("/api/") || path === "/healthz" || path === "/readyz"
+const isReserved = (path: string) => path === "/api" || path.startsWith("/api/") || path === "/healthz" || path === "/readyz"
 
 const isFile = (path: string) => {
   try {
@@ -78,7 +77,8 @@ export const staticUi = (options: StaticUiOptions = {}) => {
         throw new UiNotBuilt(`The portal is not built: ${dir} has no index.html. Run \`bun run build:ui\` and reload.`)
       }
       const file = fileFor(dir, path)
-      if (file && isFile(file)) return serve(file, path.startsWith(HASHED_PREFIX) ? IMMUTABLE : file === index ? REVALIDATE : "public, max-age=3600")
+      if (file && isFile(file))
+        return serve(file, path.startsWith(HASHED_PREFIX) ? IMMUTABLE : file === index ? REVALIDATE : "public, max-age=3600")
       // A missing file with an extension is a real 404: answering index.html for /assets/old.js
       // would hand a browser HTML where it expects a script after a redeploy.
       if (extname(path) !== "") throw new NotFound(`The file ${path}`)

@@ -55,7 +55,9 @@ export function apiErrorOf(status: number, value: unknown): ApiError {
   const readable = text && text.length < 300 && !text.startsWith("<") ? text : ""
   const fallback =
     FALLBACK[status] ??
-    (status >= 500 ? `The control plane could not complete the request (HTTP ${status}). Try again in a moment.` : `The request failed (HTTP ${status}).`)
+    (status >= 500
+      ? `The control plane could not complete the request (HTTP ${status}). Try again in a moment.`
+      : `The request failed (HTTP ${status}).`)
   return new ApiError(status, `HTTP_${status}`, readable || fallback)
 }
 

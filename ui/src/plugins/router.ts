@@ -16,7 +16,12 @@ declare module "vue-router" {
 
 export const routes: RouteRecordRaw[] = [
   { path: "/", redirect: "/catalog" },
-  { path: "/sign-in", name: "sign-in", component: () => import("@/pages/SignInPage.vue"), meta: { title: "Sign in", public: true } },
+  {
+    path: "/sign-in",
+    name: "sign-in",
+    component: () => import("@/pages/SignInPage.vue"),
+    meta: { title: "Sign in", public: true },
+  },
   { path: "/catalog", name: "catalog", component: () => import("@/pages/CatalogPage.vue"), meta: { title: "Catalog" } },
   { path: "/sessions", name: "sessions", component: () => import("@/pages/SessionsPage.vue"), meta: { title: "My sessions" } },
   { path: "/api-keys", name: "api-keys", component: () => import("@/pages/ApiKeysPage.vue"), meta: { title: "API keys" } },
@@ -26,7 +31,12 @@ export const routes: RouteRecordRaw[] = [
     component: () => import("@/pages/admin/DashboardPage.vue"),
     meta: { title: "Dashboard", role: "admin" },
   },
-  { path: "/admin/users", name: "users", component: () => import("@/pages/admin/UsersPage.vue"), meta: { title: "Users", role: "admin" } },
+  {
+    path: "/admin/users",
+    name: "users",
+    component: () => import("@/pages/admin/UsersPage.vue"),
+    meta: { title: "Users", role: "admin" },
+  },
   {
     path: "/admin/templates",
     name: "templates",
@@ -39,9 +49,19 @@ export const routes: RouteRecordRaw[] = [
     component: () => import("@/pages/admin/AgentsPage.vue"),
     meta: { title: "Agents", role: "operator" },
   },
-  { path: "/admin/audit", name: "audit", component: () => import("@/pages/admin/AuditPage.vue"), meta: { title: "Audit log", role: "admin" } },
+  {
+    path: "/admin/audit",
+    name: "audit",
+    component: () => import("@/pages/admin/AuditPage.vue"),
+    meta: { title: "Audit log", role: "admin" },
+  },
   { path: "/forbidden", name: "forbidden", component: () => import("@/pages/ForbiddenPage.vue"), meta: { title: "Not allowed" } },
-  { path: "/:pathMatch(.*)*", name: "not-found", component: () => import("@/pages/NotFoundPage.vue"), meta: { title: "Not found", public: true } },
+  {
+    path: "/:pathMatch(.*)*",
+    name: "not-found",
+    component: () => import("@/pages/NotFoundPage.vue"),
+    meta: { title: "Not found", public: true },
+  },
 ]
 
 export const router = createRouter({ history: createWebHistory(), routes })

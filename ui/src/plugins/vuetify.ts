@@ -6,7 +6,14 @@ import "vuetify/styles"
 import { createVuetify } from "vuetify"
 import { aliases, mdi } from "vuetify/iconsets/mdi-svg"
 
-const brand = { primary: "#1565c0", secondary: "#00897b", info: "#0277bd", success: "#2e7d32", warning: "#ef6c00", error: "#c62828" }
+const brand = {
+  primary: "#1565c0",
+  secondary: "#00897b",
+  info: "#0277bd",
+  success: "#2e7d32",
+  warning: "#ef6c00",
+  error: "#c62828",
+}
 
 export const vuetify = createVuetify({
   icons: { defaultSet: "mdi", aliases, sets: { mdi } },
@@ -16,7 +23,17 @@ export const vuetify = createVuetify({
       light: { dark: false, colors: { ...brand, background: "#f5f7fa", surface: "#ffffff" } },
       dark: {
         dark: true,
-        colors: { ...brand, primary: "#64b5f6", secondary: "#4db6ac", info: "#4fc3f7", success: "#81c784", warning: "#ffb74d", error: "#ef9a9a", background: "#12161c", surface: "#1b2129" },
+        colors: {
+          ...brand,
+          primary: "#64b5f6",
+          secondary: "#4db6ac",
+          info: "#4fc3f7",
+          success: "#81c784",
+          warning: "#ffb74d",
+          error: "#ef9a9a",
+          background: "#12161c",
+          surface: "#1b2129",
+        },
       },
     },
   },

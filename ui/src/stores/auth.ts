@@ -4,7 +4,13 @@ import { defineStore } from "pinia"
 import { computed, ref } from "vue"
 import { call, onUnauthorized, setCredential } from "@/api/client.ts"
 import { ApiError } from "@/api/problem.ts"
-import { type Credential, credentialOf, loadCredential, problemWithPastedToken, saveCredential } from "@/modules/auth/credential.ts"
+import {
+  type Credential,
+  credentialOf,
+  loadCredential,
+  problemWithPastedToken,
+  saveCredential,
+} from "@/modules/auth/credential.ts"
 import { hasRole } from "@/modules/auth/roles.ts"
 
 export type AuthStatus = "signed-out" | "restoring" | "signed-in"

@@ -16,6 +16,8 @@ export const useDashboardStore = defineStore("dashboard", () => {
   const pending = ref(0)
   const users = ref(0)
   const loadedAt = ref(Date.now())
+  /** False until the first load: the page shows a spinner rather than zeros that are not true. */
+  const loaded = ref(false)
 
   /**
    * Sessions come newest first. Paging stops at the first one launched before the window; the
@@ -49,7 +51,8 @@ export const useDashboardStore = defineStore("dashboard", () => {
     pending.value = waiting.total
     users.value = people.total
     loadedAt.value = now
+    loaded.value = true
   }
 
-  return { recent, truncated, running, pending, users, loadedAt, load }
+  return { recent, truncated, running, pending, users, loadedAt, loaded, load }
 })

@@ -15,7 +15,12 @@ export const useUsersStore = defineStore("users", () => {
     const { q, role, page } = query.value
     const result = await call((api) =>
       api.users.get({
-        query: { limit: USERS_PAGE, offset: (page - 1) * USERS_PAGE, ...(q.trim() ? { q: q.trim() } : {}), ...(role ? { role } : {}) },
+        query: {
+          limit: USERS_PAGE,
+          offset: (page - 1) * USERS_PAGE,
+          ...(q.trim() ? { q: q.trim() } : {}),
+          ...(role ? { role } : {}),
+        },
       }),
     )
     items.value = result.items

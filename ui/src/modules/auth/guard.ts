@@ -18,7 +18,8 @@ export function installAuthGuard(router: Router, pinia: Pinia) {
     if (to.name === "sign-in") return auth.signedIn ? safeRedirect(to.query.redirect) : true
     if (to.meta.public) return true
     if (!auth.signedIn) return { name: "sign-in", query: to.fullPath === "/" ? {} : { redirect: to.fullPath } }
-    if (to.meta.role && !auth.can(to.meta.role)) return { name: "forbidden", query: { page: to.meta.title ?? to.path, role: to.meta.role } }
+    if (to.meta.role && !auth.can(to.meta.role))
+      return { name: "forbidden", query: { page: to.meta.title ?? to.path, role: to.meta.role } }
     return true
   })
 

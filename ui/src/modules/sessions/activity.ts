@@ -16,7 +16,11 @@ const endOf = (s: Session, now: number) =>
 
 export function sessionsPerHour(sessions: readonly Session[], now: number, hours = 24): HourBucket[] {
   const firstStart = Math.floor(now / HOUR) * HOUR - (hours - 1) * HOUR
-  const buckets: HourBucket[] = Array.from({ length: hours }, (_, i) => ({ start: firstStart + i * HOUR, active: 0, launched: 0 }))
+  const buckets: HourBucket[] = Array.from({ length: hours }, (_, i) => ({
+    start: firstStart + i * HOUR,
+    active: 0,
+    launched: 0,
+  }))
   for (const s of sessions) {
     const begin = Date.parse(s.createdAt)
     const end = Math.max(begin, endOf(s, now))

@@ -1,0 +1,88 @@
+// Starts the real control plane as a process for the end-to-end test: a fresh PGlite data dir seeded
+// through core's services, a free port, and the built portal served by the control plane itself.
+import { mkdtempSync, rmSync, statSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join, resolve } from "node:path"
+
+export const REPO = resolve(import.meta.dir, "../..")
+const UI = join(REPO, "ui")
+
+export interface ControlPlane {
+  url: string
+  adminKey: string
+  userKey: string
+  /** Everything the process printed, for a failing test's message. */
+  output(): string
+  stop(): Promise<void>
+}
+
+/** Newest modification time under a folder (the portal's sources). */
+function newest(path: string): number {
+  const stat = statSync(path)
+  if (!stat.isDirectory()) return stat.mtimeMs
+  let max = stat.mtimeMs
+  for (const entry of new Bun.Glob("**/*").scanSync({ cwd: path, onlyFiles: true }))
+    max = Math.max(max, statSync(join(path, entry)).mtimeMs)
+  return max
+}
+
+/** Builds ui/dist unless it is newer than every source file: the test must see the current portal. */
+export function ensurePortalBuilt() {
+  let built = 0
+  try {
+    built = statSync(join(UI, "dist", "index.html")).mtimeMs
+  } catch {}
+  const sources = Math.max(newest(join(UI, "src")), newest(join(UI, "index.html")), newest(join(UI, "vite.config.ts")))
+  if (built > sources) return
+  const build = Bun.spawnSync(["bun", "--bun", "vite", "build"], { cwd: UI, stdout: "pipe", stderr: "pipe" })
+  if (build.exitCode !== 0) throw new Error(`The portal did not build:\n${build.stdout}\n${build.stderr}`)
+}
+
+export async function startControlPlane(): Promise<ControlPlane> {
+  const dir = mkdtempSync(join(tmpdir(), "streamspace-e2e-"))
+  const dataDir = join(dir, "data")
+  const seed = Bun.spawnSync(["bun", "run", join(UI, "e2e", "seed.ts"), dataDir], { cwd: REPO, stdout: "pipe", stderr: "pipe" })
+  if (seed.exitCode !== 0) throw new Error(`Seeding the database failed:\n${seed.stderr}`)
+  const keys = JSON.parse(seed.stdout.toString().trim().split("\n").at(-1) ?? "{}") as { adminKey: string; userKey: string }
+
+  const env: Record<string, string | undefined> = {
+    ...process.env,
+    PORT: "0",
+    HOST: "127.0.0.1",
+    DATA_DIR: dataDir,
+    LOG_LEVEL: "info",
+  }
+  delete env.DATABASE_URL
+  delete env.JWT_SECRET
+  const proc = Bun.spawn(["bun", "run", "core/src/main.ts"], { cwd: REPO, env, stdout: "pipe", stderr: "pipe" })
+
+  let output = ""
+  const port = await new Promise<number>((resolvePort, reject) => {
+    const timer = setTimeout(() => reject(new Error(`The control plane did not become ready in 60 s:\n${output}`)), 60_000)
+    const read = async (stream: ReadableStream<Uint8Array>) => {
+      const decoder = new TextDecoder()
+      for await (const chunk of stream) {
+        output += decoder.decode(chunk, { stream: true })
+        const ready = /"port":(\d+)[^\n]*"msg":"StreamSpace control plane ready"/.exec(output)
+        if (ready?.[1]) {
+          clearTimeout(timer)
+          resolvePort(Number(ready[1]))
+        }
+      }
+    }
+    void read(proc.stdout)
+    void read(proc.stderr)
+    void proc.exited.then((code) => reject(new Error(`The control plane exited with ${code}:\n${output}`)))
+  })
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    ...keys,
+    output: () => output,
+    async stop() {
+      proc.kill("SIGTERM")
+      await proc.exited
+      rmSync(dir, { recursive: true, force: true })
+    },
+  }
+}

@@ -1,0 +1,28 @@
+import type { Session, SessionState } from "@streamspace/schemas"
+import { SESSION_STATES } from "@streamspace/schemas"
+import { describe, expect, test } from "vitest"
+import { actionsFor } from "./actions.ts"
+
+const inState = (state: SessionState) => ({ state }) as Session
+
+describe("what a session offers", () => {
+  test("an active session can be stopped, a finished one removed from the list", () => {
+    expect(actionsFor(inState("pending")).map((a) => a.id)).toEqual(["stop"])
+    expect(actionsFor(inState("running")).map((a) => a.id)).toEqual(["stop"])
+    expect(actionsFor(inState("stopped")).map((a) => a.id)).toEqual(["remove"])
+    expect(actionsFor(inState("failed")).map((a) => a.id)).toEqual(["remove"])
+  })
+
+  test("a session already stopping offers nothing, so no button does nothing", () => {
+    expect(actionsFor(inState("stopping"))).toEqual([])
+  })
+
+  test("stopping asks first; removing a finished session does not", () => {
+    expect(actionsFor(inState("running"))[0]?.confirm).toContain("home folder")
+    expect(actionsFor(inState("stopped"))[0]?.confirm).toBeNull()
+  })
+
+  test("every state has an answer", () => {
+    for (const state of SESSION_STATES) expect(Array.isArray(actionsFor(inState(state)))).toBe(true)
+  })
+})
