@@ -99,6 +99,26 @@ async function nodeSuite() {
   totals.failed += failed
 }
 
+/** The portal's component tests: vitest (under Node) with happy-dom, counted from its JUnit report. */
+async function vitestSuite() {
+  const report = join(outDir, "ui-components.xml")
+  console.log("\n=== ui-components: vitest run")
+  const proc = Bun.spawn(
+    ["./node_modules/.bin/vitest", "run", "--reporter=default", "--reporter=junit", `--outputFile.junit=${report}`],
+    {
+      cwd: join(root, "ui"),
+      stdout: "inherit",
+      stderr: "inherit",
+    },
+  )
+  const code = await proc.exited
+  const counts = countJunit(report)
+  if (code !== 0 && counts.failed === 0) counts.failed = 1
+  console.log(`=== ui-components: ${counts.passed} passed, ${counts.failed} failed`)
+  totals.passed += counts.passed
+  totals.failed += counts.failed
+}
+
 const wantPostgres =
   dbArg === "postgres" || dbArg === "both" || (dbArg === "auto" && (process.env.CI === "true" || (await postgresAnswers())))
 const wantPglite = dbArg !== "postgres"
@@ -107,6 +127,9 @@ if (wantPglite) await bunSuite("core-on-pglite", dbSuitePaths, { TEST_DATABASE: 
 if (wantPostgres) await bunSuite("core-on-postgres", dbSuitePaths, { TEST_DATABASE: "postgres" })
 if (otherPaths.length) await bunSuite("agents-plugins", otherPaths)
 await nodeSuite()
+await vitestSuite()
+// The portal in Debian's Chromium against the control plane started as a process (PGlite).
+await bunSuite("ui-e2e", ["ui/e2e"])
 
 console.log(`\n${totals.passed} passed, ${totals.failed} failed`)
 process.exit(totals.failed > 0 ? 1 : 0)
