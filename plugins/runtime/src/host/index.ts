@@ -19,9 +19,6 @@ export { type HostApi, type HostCallContext, HostCallError, type LogLevel } from
 export { checkedHost, type CheckedHost, type HostCallOutcome } from "./checked-host.ts"
 export {
   createHostApi,
-  fetchWithLimits,
-  DEFAULT_HTTP_LIMITS,
-  DEFAULT_PASSWORD_HASHING,
   type HostApiOptions,
   type HostStores,
   type HttpLimits,
@@ -29,4 +26,3 @@ export {
 export { InMemoryHostApi, type InMemoryHostData, type LogRecord } from "./in-memory-host.ts"
 export { checkManifest, checkGrant, DEFAULT_OPERATOR_LIMITS, PluginInstallError, type OperatorLimits } from "./install-check.ts"
 export type { SupervisorLog } from "./runtime-restarts.ts"
-export { buildRuntime } from "./build-runtime.ts"

@@ -1,55 +1,27 @@
 // PluginSupervisor: runs the plugin runtime for the core — installs, hooks under fail modes, host calls, restarts.
-import {
-  type FailMode,
-  type HookName,
-  type PluginErrorCode,
-  type PluginEvent,
-  type PluginManifest,
-  type PluginPermissions,
-  type RuntimeStats,
-  type SandboxLimits,
-  LoadedInstall,
-} from "@streamspace/schemas"
+import { type HookName, LoadedInstall, type PluginErrorCode, type PluginEvent, type RuntimeStats } from "@streamspace/schemas"
 import { Value } from "@sinclair/typebox/value"
-import { type CheckedHost, checkedHost } from "./checked-host.ts"
 import { assertHookInput, fallbackOutcome, type HookOutcome, outputProblem } from "./hook-checks.ts"
 import { withDeadline } from "./deadline.ts"
 import type { HostApi } from "./host-api.ts"
+import { DEFAULT_OPERATOR_LIMITS, eventMatches, type OperatorLimits } from "./install-check.ts"
 import {
-  checkGrant,
-  checkManifest,
-  DEFAULT_OPERATOR_LIMITS,
-  eventMatches,
-  type OperatorLimits,
-  sandboxLimits,
-} from "./install-check.ts"
+  type CrashBackoff,
+  createRecord,
+  DEFAULT_CRASH_BACKOFF,
+  type InstallRecord,
+  type InstallSpec,
+  type InstallState,
+  type InstallStatus,
+  recordCrash,
+  statusOf,
+} from "./installs.ts"
 import type { HostCallMessage, LinkAnswer, RuntimeLink } from "./runtime-link.ts"
 import { defaultLog, RuntimeRestarts, type SupervisorLog } from "./runtime-restarts.ts"
 import { NodeIpcTransport, type PluginTransport } from "./transport.ts"
 
-export interface InstallSpec {
-  installId: string
-  /** manifest.json as stored; checked here. */
-  manifest: unknown
-  bundle: string
-  config: unknown
-  /** What the admin granted: the manifest's permissions or fewer. */
-  granted: PluginPermissions
-  /** Lower runs first when several installs answer the same hook. */
-  priority?: number
-}
+export type { InstallSpec, InstallState, InstallStatus }
 
-export type InstallState = "loading" | "running" | "crashed" | "disabled"
-export interface InstallStatus {
-  installId: string
-  pluginId: string
-  version: string
-  state: InstallState
-  error?: { code: PluginErrorCode; message: string; at: string }
-  /** Crashes in a row; reset once the install has run for `crashBackoff.stableAfterMs`. */
-  crashes: number
-  retryAt?: string
-}
 export type EventOutcome =
   | { installId: string; delivered: true }
   | { installId: string; delivered: false; error: { code: PluginErrorCode; message: string } }
@@ -62,40 +34,22 @@ export interface SupervisorOptions {
   ipcGraceMs?: number
   helloTimeoutMs?: number
   restartBackoff?: { initialMs: number; maxMs: number }
-  crashBackoff?: { initialMs: number; maxMs: number; maxCrashes: number; stableAfterMs: number }
+  crashBackoff?: CrashBackoff
   onStatus?: (status: InstallStatus) => void
   log?: SupervisorLog
 }
-
-interface InstallRecord {
-  spec: InstallSpec
-  manifest: PluginManifest
-  limits: SandboxLimits
-  host: CheckedHost
-  failModes: Map<HookName, FailMode>
-  state: InstallState
-  error?: InstallStatus["error"]
-  crashes: number
-  runningSince?: number
-  retryAt?: number
-  retryTimer?: ReturnType<typeof setTimeout>
-  loading: Promise<void>
-}
-
-/** Load failures that a retry of the same bundle cannot fix. */
-const PERMANENT: ReadonlySet<PluginErrorCode> = new Set(["PLUGIN_LOAD_FAILED", "PLUGIN_BAD_EXPORT"])
 
 export class PluginSupervisor {
   private readonly installs = new Map<string, InstallRecord>()
   private readonly limits: OperatorLimits
   private readonly runtime: RuntimeRestarts
-  private readonly crashBackoff: NonNullable<SupervisorOptions["crashBackoff"]>
+  private readonly crashBackoff: CrashBackoff
   private readonly ipcGraceMs: number
   private readonly log: SupervisorLog
 
   constructor(private readonly options: SupervisorOptions) {
     this.limits = { ...DEFAULT_OPERATOR_LIMITS, ...options.limits }
-    this.crashBackoff = options.crashBackoff ?? { initialMs: 1000, maxMs: 60_000, maxCrashes: 5, stableAfterMs: 60_000 }
+    this.crashBackoff = options.crashBackoff ?? DEFAULT_CRASH_BACKOFF
     this.ipcGraceMs = options.ipcGraceMs ?? 250
     this.log = options.log ?? defaultLog
     this.runtime = new RuntimeRestarts({
@@ -139,22 +93,11 @@ export class PluginSupervisor {
 
   /** Checks and loads an install (replacing one with the same id); resolves with its status after the first attempt. */
   async install(spec: InstallSpec): Promise<InstallStatus> {
-    const manifest = checkManifest(spec.manifest)
-    checkGrant(manifest.permissions, spec.granted)
+    const record = createRecord(spec, this.limits, this.options.host)
     this.forget(spec.installId)
-    const record: InstallRecord = {
-      spec,
-      manifest,
-      limits: sandboxLimits(manifest, this.limits),
-      host: checkedHost({ installId: spec.installId, pluginId: manifest.id, permissions: spec.granted }, this.options.host),
-      failModes: new Map(manifest.hooks.map((h) => [h.name, h.failMode])),
-      state: "loading",
-      crashes: 0,
-      loading: Promise.resolve(),
-    }
     this.installs.set(spec.installId, record)
     await this.load(record)
-    return this.statusOf(record)
+    return statusOf(record)
   }
 
   async uninstall(installId: string): Promise<void> {
@@ -164,11 +107,11 @@ export class PluginSupervisor {
 
   status(installId: string): InstallStatus | undefined {
     const record = this.installs.get(installId)
-    return record && this.statusOf(record)
+    return record && statusOf(record)
   }
 
   statuses(): InstallStatus[] {
-    return [...this.installs.values()].map((r) => this.statusOf(r))
+    return [...this.installs.values()].map((r) => statusOf(r))
   }
 
   /** Installs that declared `hook`, in the order the core should ask them. Crashed ones stay: their fail mode decides. */
@@ -296,19 +239,12 @@ export class PluginSupervisor {
 
   /** Marks an install crashed and schedules a retry, or disables it when retrying cannot help. */
   private failed(record: InstallRecord, code: PluginErrorCode, message: string): void {
-    const { initialMs, maxMs, maxCrashes, stableAfterMs } = this.crashBackoff
-    const now = Date.now()
-    if (record.runningSince !== undefined && now - record.runningSince > stableAfterMs) record.crashes = 0
-    record.runningSince = undefined
-    record.crashes++
-    record.error = { code, message, at: new Date(now).toISOString() }
+    const delay = recordCrash(record, code, message, this.crashBackoff)
     this.log.warn({ installId: record.spec.installId, pluginId: record.manifest.id, code, crashes: record.crashes }, message)
-    if (PERMANENT.has(code) || record.crashes >= maxCrashes) {
+    if (delay === undefined) {
       this.setState(record, "disabled")
       return
     }
-    const delay = Math.min(initialMs * 2 ** (record.crashes - 1), maxMs)
-    record.retryAt = now + delay
     clearTimeout(record.retryTimer)
     record.retryTimer = setTimeout(() => {
       record.retryTimer = undefined
@@ -347,18 +283,6 @@ export class PluginSupervisor {
   private setState(record: InstallRecord, state: InstallState): void {
     if (state === "running") record.error = undefined
     record.state = state
-    this.options.onStatus?.(this.statusOf(record))
-  }
-
-  private statusOf(record: InstallRecord): InstallStatus {
-    return {
-      installId: record.spec.installId,
-      pluginId: record.manifest.id,
-      version: record.manifest.version,
-      state: record.state,
-      error: record.error,
-      crashes: record.crashes,
-      retryAt: record.retryAt === undefined ? undefined : new Date(record.retryAt).toISOString(),
-    }
+    this.options.onStatus?.(statusOf(record))
   }
 }
