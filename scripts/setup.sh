@@ -40,6 +40,10 @@ say "installing dependencies"
 if [ -d /usr/include/node ]; then export npm_config_nodedir=/usr; fi
 if [ "${CI:-}" = true ]; then bun install --frozen-lockfile >/dev/null; else bun install >/dev/null; fi
 
+# First-party plugins are bundles like any marketplace plugin; CI also checks the index lists what they build to.
+say "building the first-party plugins (plugins/marketplace.json)"
+if [ "${CI:-}" = true ]; then bun run build:plugins --check >/dev/null; else bun run build:plugins >/dev/null; fi
+
 if [ -f ui/package.json ] && grep -q '"build:ui"' package.json; then
   say "building the portal"
   bun run build:ui >/dev/null

@@ -177,6 +177,27 @@ describe("configuring, enabling and uninstalling", () => {
     expect((await probe(user)).status).toBe(201)
   })
 
+  test("installs are asked in priority order and the first refusal decides", async () => {
+    const first = await install({
+      ...upload(probeManifest({ id: "test.first" })),
+      grant: {},
+      config: { action: "deny" },
+      priority: 10,
+    })
+    const second = await install({
+      ...upload(probeManifest({ id: "test.second" })),
+      grant: {},
+      config: { action: "deny" },
+      priority: 20,
+    })
+    const user = await core.user("priority-user")
+    expect((await probe(user)).body.detail).toBe("denied by test.first")
+    await send("PATCH", `/api/v1/plugins/${first.id}`, { priority: 30 })
+    expect((await probe(user)).body.detail).toBe("denied by test.second")
+    await send("DELETE", `/api/v1/plugins/${first.id}`)
+    await send("DELETE", `/api/v1/plugins/${second.id}`)
+  })
+
   test("installing the same plugin twice is a conflict", async () => {
     const installed = await install({ ...upload(probeManifest({ id: "test.twice" })), grant: {}, enabled: false })
     const again = await send("POST", "/api/v1/plugins", { ...upload(probeManifest({ id: "test.twice" })), grant: {} })

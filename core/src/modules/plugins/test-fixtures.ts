@@ -4,7 +4,7 @@ import type { PluginManifest } from "@streamspace/schemas"
 const PROBE_CONFIG_SCHEMA = {
   type: "object" as const,
   properties: {
-    action: { enum: ["allow", "kv", "secret", "usage", "loop"], default: "allow" },
+    action: { enum: ["allow", "deny", "kv", "secret", "usage", "loop"], default: "allow" },
     size: { type: "integer", minimum: 1, default: 10 },
     limits: { type: "object", properties: { max: { type: "integer", minimum: 0 } }, additionalProperties: false },
   },
@@ -29,7 +29,7 @@ export const probeManifest = (overrides: Partial<PluginManifest> = {}): PluginMa
  * the reason, so a test reads the host call's result from the problem+json of POST /sessions.
  */
 export const PROBE_BUNDLE = `
-import { kv, secrets, sessions, config } from "host:api"
+import { kv, secrets, sessions, config, install } from "host:api"
 const report = (reason) => ({ allow: false, code: "PROBE", reason: String(reason) })
 const outcome = async (call) => { try { return "ok " + JSON.stringify(await call()) } catch (e) { return e.code + ": " + e.message } }
 export default { hooks: { "session.beforeCreate": async ({ user }) => {
@@ -37,6 +37,7 @@ export default { hooks: { "session.beforeCreate": async ({ user }) => {
     case "kv": return report(await outcome(async () => { await kv.set("blob", "x".repeat(config.size)); return kv.get("blob") }))
     case "secret": return report(await outcome(() => secrets.get("apiToken")))
     case "usage": return report(await outcome(() => sessions.usage(user.id)))
+    case "deny": return report("denied by " + install.pluginId)
     case "loop": for (;;) {}
     default: return { allow: true }
   }
