@@ -79,7 +79,7 @@ describe("the portal against the real control plane", () => {
     await visible(byTest("template-desktop"))
   })
 
-  test("launching from the catalog creates a session that My sessions shows as pending, with Stop as its only action", async () => {
+  test("launching from the catalog creates a session that My sessions shows as pending; its owner shares it view-only", async () => {
     await byTest("template-terminal").locator('[data-test="launch"]').click()
     await visible(byTest("launched"))
     expect(await byTest("launched").textContent()).toContain("Terminal is launching")
@@ -87,8 +87,20 @@ describe("the portal against the real control plane", () => {
     await page.waitForURL(/\/sessions$/)
     const row = page.locator('[data-test="sessions-table"] tbody tr', { hasText: "terminal" })
     await visible(row.locator('[data-test="state-pending"]'))
-    expect((await row.locator("button").allTextContents()).map((t) => t.trim())).toEqual(["Stop"])
+    expect((await row.locator("button").allTextContents()).map((t) => t.trim())).toEqual(["Share", "Stop"])
     await browser.shot("04-my-sessions")
+
+    await row.locator('[data-test="action-share"]').click()
+    await page.fill('[data-test="share-username"] input', "nobody-here")
+    await byTest("share-grant").click()
+    await visible(page.locator('[data-test="share-dialog"] [data-test="problem"]'))
+    await page.fill('[data-test="share-username"] input', "bob")
+    await byTest("share-grant").click()
+    await visible(byTest("share-bob"))
+    expect(await byTest("share-bob").textContent()).toContain("View only")
+    await browser.shot("05-share")
+    await page.keyboard.press("Escape")
+    await noDialog()
   })
 
   test("an admin imports a catalog: a bad file names its fields and imports nothing, a good upload lands", async () => {
@@ -106,7 +118,7 @@ describe("the portal against the real control plane", () => {
     const text = await problem.textContent()
     expect(text).toContain("Nothing was imported")
     expect(text).toContain("template 1")
-    await browser.shot("05-import-refused")
+    await browser.shot("06-import-refused")
 
     await byTest("import-mode-file").click()
     const catalog = [
@@ -134,11 +146,11 @@ describe("the portal against the real control plane", () => {
     await byTest("import-submit").click()
     await visible(byTest("import-result"))
     expect(await byTest("import-result").textContent()).toContain("1 created, 1 updated: firefox, terminal")
-    await browser.shot("06-import-result")
+    await browser.shot("07-import-result")
     await page.keyboard.press("Escape")
     await noDialog()
     await visible(byTest("tpl-row-firefox"))
-    await browser.shot("07-templates")
+    await browser.shot("08-templates")
   })
 
   test("the audit log shows the import and the refused one, filters them, and exports CSV", async () => {
@@ -154,7 +166,7 @@ describe("the portal against the real control plane", () => {
         r.getAttribute("data-test")?.startsWith("audit-template."),
       ),
     )
-    await browser.shot("08-audit-log")
+    await browser.shot("09-audit-log")
 
     const [download] = await Promise.all([page.waitForEvent("download"), byTest("export-csv").click()])
     const csv = readFileSync((await download.path()) as string, "utf8")
@@ -177,7 +189,7 @@ describe("the portal against the real control plane", () => {
     await byTest("user-create").click()
     await visible(byTest("user-carol"))
     await noDialog()
-    await browser.shot("09-users")
+    await browser.shot("10-users")
 
     await page.click('a[href="/api-keys"]')
     await visible(byTest("key-e2e-admin"))
@@ -189,7 +201,7 @@ describe("the portal against the real control plane", () => {
     expect(secret).toStartWith("ssk_")
     await byTest("copy-secret").click()
     expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(secret)
-    await browser.shot("10-api-key-created")
+    await browser.shot("11-api-key-created")
     await byTest("secret-done").click()
     await visible(byTest("key-deploys"))
     await page.waitForFunction(() => !document.querySelector('[data-test="secret-value"]'))
@@ -202,7 +214,7 @@ describe("the portal against the real control plane", () => {
     await visible(byTest("secret-value"))
     const token = await page.inputValue('[data-test="secret-value"] input')
     expect(token).toStartWith("ssa_")
-    await browser.shot("11-agent-token")
+    await browser.shot("12-agent-token")
     await byTest("secret-done").click()
     await visible(byTest("agent-docker-1"))
     expect(await byTest("agent-docker-1").textContent()).toContain("offline")
@@ -212,7 +224,7 @@ describe("the portal against the real control plane", () => {
     expect(await page.inputValue('[data-test="secret-value"] input')).not.toBe(token)
     await byTest("secret-done").click()
     await noDialog()
-    await browser.shot("12-agents")
+    await browser.shot("13-agents")
   })
 
   test("the dashboard shows the waiting session, the agents and a chart of the last day; the theme switches to dark", async () => {
@@ -222,10 +234,10 @@ describe("the portal against the real control plane", () => {
     expect(await byTest("stat-agents").textContent()).toContain("0 / 1")
     const label = (await byTest("sessions-chart").getAttribute("aria-label")) ?? ""
     expect(label).toMatch(/31 launched/)
-    await browser.shot("13-dashboard")
+    await browser.shot("14-dashboard")
     await byTest("theme-toggle").click()
     await page.waitForSelector(".v-theme--dark")
-    await browser.shot("14-dashboard-dark")
+    await browser.shot("15-dashboard-dark")
     await byTest("theme-toggle").click()
   })
 
@@ -234,10 +246,10 @@ describe("the portal against the real control plane", () => {
     await page.goto("/catalog")
     await visible(byTest("template-firefox"))
     await visible(page.getByRole("button", { name: "Open navigation" }))
-    await browser.shot("15-catalog-tablet")
+    await browser.shot("16-catalog-tablet")
     await page.getByRole("button", { name: "Open navigation" }).click()
     await visible(page.locator('nav a[href="/sessions"]'))
-    await browser.shot("16-navigation-tablet")
+    await browser.shot("17-navigation-tablet")
     await page.setViewportSize({ width: 1366, height: 850 })
   })
 
@@ -264,6 +276,6 @@ describe("the portal against the real control plane", () => {
     await page.waitForURL(/\/sign-in/)
     await visible(byTest("sign-in-notice"))
     expect(await byTest("sign-in-notice").textContent()).toContain("was revoked or has expired")
-    await browser.shot("17-signed-out")
+    await browser.shot("18-signed-out")
   })
 })

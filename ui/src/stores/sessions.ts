@@ -33,5 +33,13 @@ export const useSessionsStore = defineStore("sessions", () => {
     else byId.value.delete(id)
   }
 
-  return { byId, mine, upsert, load, launch, end }
+  async function hibernate(id: string) {
+    upsert(await call((api) => api.sessions({ id }).hibernate.post()))
+  }
+
+  async function wake(id: string) {
+    upsert(await call((api) => api.sessions({ id }).wake.post()))
+  }
+
+  return { byId, mine, upsert, load, launch, end, hibernate, wake }
 })

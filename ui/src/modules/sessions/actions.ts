@@ -1,8 +1,8 @@
-// What a user can do with a session, per state. Each action is listed only once the control plane
-// offers its route: hibernate, wake, connect and share join here when the agent hub and VNC relay land.
+// What a user can do with a session, per state. An action is listed once the control plane offers
+// its route: connect joins here when the VNC relay's desktop WebSocket lands.
 import { isTerminal, type Session } from "@streamspace/schemas"
 
-export type SessionActionId = "stop" | "remove"
+export type SessionActionId = "hibernate" | "wake" | "share" | "stop" | "remove"
 
 export interface SessionAction {
   id: SessionActionId
@@ -12,6 +12,9 @@ export interface SessionAction {
 }
 
 const ACTIONS: readonly (SessionAction & { offered: (s: Session) => boolean })[] = [
+  { id: "hibernate", label: "Hibernate", confirm: null, offered: (s) => s.state === "running" },
+  { id: "wake", label: "Wake", confirm: null, offered: (s) => s.state === "hibernated" },
+  { id: "share", label: "Share", confirm: null, offered: (s) => !isTerminal(s.state) && s.state !== "stopping" },
   {
     id: "stop",
     label: "Stop",
@@ -21,5 +24,6 @@ const ACTIONS: readonly (SessionAction & { offered: (s: Session) => boolean })[]
   { id: "remove", label: "Remove from list", confirm: null, offered: (s) => isTerminal(s.state) },
 ]
 
+/** For the owner's own list (My sessions): sharing is the owner's call. */
 export const actionsFor = (session: Session): SessionAction[] =>
   ACTIONS.filter((a) => a.offered(session)).map(({ offered: _, ...action }) => action)
