@@ -79,6 +79,16 @@ describe("hostile plugins are contained", () => {
     expect(outcome.error?.message).toContain("no way out")
   })
 
+  test("WebAssembly memory, which the isolate's heap limit does not count, is not there to fill", async () => {
+    const wasm = hookBundle(`() => {
+      const memory = new WebAssembly.Memory({ initial: 16384 })
+      new Uint8Array(memory.buffer).fill(1)
+      return { allow: true }
+    }`)
+    const outcome = await containHostile("wasm", wasm, "PLUGIN_THREW")
+    expect(outcome.error?.message).toContain("WebAssembly is not defined")
+  })
+
   test("a huge result is refused before it reaches the core", async () => {
     await containHostile(
       "huge",

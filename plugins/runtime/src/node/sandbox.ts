@@ -92,6 +92,9 @@ export class Sandbox {
     const { isolate, spec } = this
     const timeout = spec.limits.loadTimeoutMs
     const context = await isolate.createContext()
+    // WebAssembly memory lives outside the heap that memoryLimit caps (a plugin could fill gigabytes);
+    // shared memory and Atomics have no use without threads. None of them is a plugin's business.
+    await context.eval("delete globalThis.WebAssembly; delete globalThis.SharedArrayBuffer; delete globalThis.Atomics")
     const global = context.global
     await global.set(BRIDGE_GLOBALS.send, new ivm.Callback((method: string, args: string) => this.onHostCall(method, args)))
     await global.set(BRIDGE_GLOBALS.complete, new ivm.Callback((id: number, answer: string) => this.onComplete(id, answer)))
