@@ -4,6 +4,8 @@ import { PluginInstallError } from "./install-check.ts"
 import { type InstallStatus, PluginSupervisor } from "./supervisor.ts"
 import { ALICE, ALLOW_ALL, beforeCreateInput, hookBundle, install, QUOTA_BUNDLE, runningSession } from "./test-fixtures.ts"
 
+// Set before the runtime starts: it must not reach the runtime's environment.
+process.env.STREAMSPACE_TEST_SECRET = "must-not-leak"
 const host = new InMemoryHostApi({ users: [ALICE], sessions: [runningSession(1), runningSession(2)] })
 const statuses: InstallStatus[] = []
 const supervisor = new PluginSupervisor({
@@ -148,6 +150,17 @@ describe("PluginSupervisor with the real runtime", () => {
     const quota = stats.installs.find((s) => s.installId === "quota")
     expect(quota?.calls).toBeGreaterThan(0)
     expect(quota?.cpuTimeUs).toBeGreaterThan(0)
+  })
+
+  test("the runtime does not inherit the core's environment (its secrets stay in the core)", async () => {
+    const env = await Bun.file(`/proc/${supervisor.runtimePid}/environ`).text()
+    expect(
+      env
+        .split("\0")
+        .filter(Boolean)
+        .map((kv) => kv.split("=")[0]),
+    ).not.toContain("STREAMSPACE_TEST_SECRET")
+    expect(env).toContain("PATH=")
   })
 
   test("a frozen runtime cannot hold a hook past its deadline: the fail mode answers in time", async () => {

@@ -28,6 +28,7 @@ export interface NodeIpcTransportOptions {
   entry?: string
   /** The Node 20 binary. */
   node?: string
+  /** The runtime's environment; by default only PATH, so the core's secrets (database URL, JWT key) stay out of it. */
   env?: Record<string, string | undefined>
 }
 
@@ -40,7 +41,7 @@ export class NodeIpcTransport implements PluginTransport {
     const child = Bun.spawn({
       // isolated-vm 5 crashes with Node's startup snapshot; see MACHINE.md.
       cmd: [this.options.node ?? "node", "--no-node-snapshot", entry],
-      env: this.options.env ?? process.env,
+      env: this.options.env ?? { PATH: process.env.PATH },
       stdio: ["ignore", "inherit", "inherit"],
       serialization: "json",
       ipc: (message) => {
