@@ -17,7 +17,7 @@ const supervisor = new PluginSupervisor({
 beforeAll(() => supervisor.start())
 afterAll(() => supervisor.stop())
 
-const waitFor = async (what: string, ok: () => boolean, ms = 5000) => {
+const waitFor = async (what: string, ok: () => boolean, ms = 30_000) => {
   const until = Date.now() + ms
   while (!ok()) {
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`)
