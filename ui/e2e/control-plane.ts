@@ -1,6 +1,6 @@
 // Starts the real control plane as a process for the end-to-end test: a fresh PGlite data dir seeded
 // through core's services, a free port, and the built portal served by the control plane itself.
-import { mkdtempSync, rmSync, statSync } from "node:fs"
+import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 
@@ -38,6 +38,13 @@ export function ensurePortalBuilt() {
   if (build.exitCode !== 0) throw new Error(`The portal did not build:\n${build.stdout}\n${build.stderr}`)
 }
 
+/** The marketplace the control plane offers points at built bundles (scripts/setup.sh builds them too). */
+export function ensurePluginsBuilt() {
+  if (existsSync(join(REPO, "plugins", "quotas", "dist", "plugin.js"))) return
+  const build = Bun.spawnSync(["bun", "run", "build:plugins"], { cwd: REPO, stdout: "pipe", stderr: "pipe" })
+  if (build.exitCode !== 0) throw new Error(`The first-party plugins did not build:\n${build.stdout}\n${build.stderr}`)
+}
+
 export async function startControlPlane(): Promise<ControlPlane> {
   const dir = mkdtempSync(join(tmpdir(), "streamspace-e2e-"))
   const dataDir = join(dir, "data")
@@ -45,8 +52,10 @@ export async function startControlPlane(): Promise<ControlPlane> {
   if (seed.exitCode !== 0) throw new Error(`Seeding the database failed:\n${seed.stderr}`)
   const keys = JSON.parse(seed.stdout.toString().trim().split("\n").at(-1) ?? "{}") as { adminKey: string; userKey: string }
 
+  // No local Docker agent: launched sessions must stay pending, whatever this machine runs.
   const env: Record<string, string | undefined> = {
     ...process.env,
+    LOCAL_DOCKER_AGENT: "off",
     PORT: "0",
     HOST: "127.0.0.1",
     DATA_DIR: dataDir,

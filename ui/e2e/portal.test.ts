@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "
 import { readFileSync } from "node:fs"
 import type { Locator, Page } from "playwright-core"
 import { type Browser, openBrowser } from "./browser.ts"
-import { type ControlPlane, ensurePortalBuilt, startControlPlane } from "./control-plane.ts"
+import { type ControlPlane, ensurePluginsBuilt, ensurePortalBuilt, startControlPlane } from "./control-plane.ts"
 
 let core: ControlPlane
 let browser: Browser
@@ -22,6 +22,7 @@ const noDialog = () => page.waitForFunction(() => document.querySelectorAll(".v-
 
 beforeAll(async () => {
   ensurePortalBuilt()
+  ensurePluginsBuilt()
   core = await startControlPlane()
   browser = await openBrowser(core.url)
   page = browser.page
@@ -241,15 +242,43 @@ describe("the portal against the real control plane", () => {
     await byTest("theme-toggle").click()
   })
 
+  test("an admin installs a plugin from the marketplace with its permissions shown, then configures it", async () => {
+    await page.click('a[href="/admin/plugins"]')
+    await visible(byTest("install-streamspace.quotas"))
+    await byTest("install-streamspace.quotas").click()
+    await visible(byTest("plugin-permissions"))
+    expect(await byTest("plugin-permissions").textContent()).toContain("Read sessions")
+    await browser.shot("16-plugin-install")
+    await byTest("confirm").click()
+    await visible(byTest("plugin-streamspace.quotas"))
+    await noDialog()
+
+    await byTest("configure-streamspace.quotas").click()
+    await visible(byTest("config-defaults"))
+    await page.fill('[data-test="config-defaults"] textarea', '{ "sessions": -1 }')
+    await byTest("plugin-save").click()
+    await visible(page.locator('[data-test="config-defaults"] .v-messages__message', { hasText: "sessions" }))
+    await browser.shot("17-plugin-config-refused")
+    await page.fill('[data-test="config-defaults"] textarea', '{ "sessions": 5, "cpu": 8, "memory": 16384 }')
+    await byTest("plugin-save").click()
+    await noDialog()
+    await byTest("configure-streamspace.quotas").click()
+    await visible(byTest("config-defaults"))
+    expect(await page.inputValue('[data-test="config-defaults"] textarea')).toContain('"sessions": 5')
+    await page.keyboard.press("Escape")
+    await noDialog()
+    await browser.shot("18-plugins")
+  })
+
   test("on a tablet the navigation folds into a menu and the catalog reflows", async () => {
     await page.setViewportSize({ width: 820, height: 1180 })
     await page.goto("/catalog")
     await visible(byTest("template-firefox"))
     await visible(page.getByRole("button", { name: "Open navigation" }))
-    await browser.shot("16-catalog-tablet")
+    await browser.shot("19-catalog-tablet")
     await page.getByRole("button", { name: "Open navigation" }).click()
     await visible(page.locator('nav a[href="/sessions"]'))
-    await browser.shot("17-navigation-tablet")
+    await browser.shot("20-navigation-tablet")
     await page.setViewportSize({ width: 1366, height: 850 })
   })
 
@@ -276,6 +305,6 @@ describe("the portal against the real control plane", () => {
     await page.waitForURL(/\/sign-in/)
     await visible(byTest("sign-in-notice"))
     expect(await byTest("sign-in-notice").textContent()).toContain("was revoked or has expired")
-    await browser.shot("18-signed-out")
+    await browser.shot("21-signed-out")
   })
 })

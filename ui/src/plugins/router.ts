@@ -50,6 +50,12 @@ export const routes: RouteRecordRaw[] = [
     meta: { title: "Agents", role: "operator" },
   },
   {
+    path: "/admin/plugins",
+    name: "plugins",
+    component: () => import("@/pages/admin/PluginsPage.vue"),
+    meta: { title: "Plugins", role: "admin" },
+  },
+  {
     path: "/admin/audit",
     name: "audit",
     component: () => import("@/pages/admin/AuditPage.vue"),

@@ -24,6 +24,14 @@ describe("ProblemAlert", () => {
     expect(text).not.toContain("must be lower-case")
   })
 
+  test("an error inside a field shown beside its input is not repeated", () => {
+    const nested = new ApiError(422, "PLUGIN_CONFIG_INVALID", "bad", [
+      { field: "/config/defaults/sessions", message: "must be >= 0" },
+    ])
+    const w = mountWithVuetify(ProblemAlert, { error: nested, shownFields: ["config/defaults"] })
+    expect(w.text()).not.toContain("must be >= 0")
+  })
+
   test("field paths can be given readable labels", () => {
     const w = mountWithVuetify(ProblemAlert, {
       error: invalid,
