@@ -42,6 +42,8 @@ const { app, deps, audit, hub, plugins } = createApp({
     run: config.PLUGINS_ENABLED === "true",
     marketplace: config.PLUGIN_MARKETPLACE ?? (existsSync(bundledMarketplace) ? bundledMarketplace : undefined),
     secretsKey: config.PLUGIN_SECRETS_KEY,
+    // Other replicas' installs and changes reach this one within this time.
+    reconcileIntervalMs: 10_000,
   },
 })
 if (await seedDefaultCatalog(deps)) log.info("installed the default catalog")

@@ -25,6 +25,11 @@ export interface PluginHostOptions {
   /** PLUGIN_SECRETS_KEY (64 hex characters); unset → generated once and kept in settings. */
   secretsKey?: string
   http?: Partial<HttpLimits>
+  /**
+   * How often to re-read the installs and load what another replica installed, changed or
+   * disabled (0: never; a single replica sees its own changes at once).
+   */
+  reconcileIntervalMs?: number
   /** Tuning for tests and operators: transport, operator limits, backoffs, deadlines. */
   supervisor?: Omit<SupervisorOptions, "host" | "onStatus" | "log">
 }
@@ -43,6 +48,9 @@ export class PluginHost {
   ready: Promise<void> = Promise.resolve()
   private supervisor: PluginSupervisor | undefined
   private writes: Promise<unknown> = Promise.resolve()
+  /** What this replica loaded: install id → the row's updatedAt at the time. */
+  private readonly loaded = new Map<string, string>()
+  private reconcileTimer: ReturnType<typeof setInterval> | undefined
   private readonly log: Logger
 
   constructor(
@@ -79,10 +87,39 @@ export class PluginHost {
       })
       for (const row of await repo.listInstalls(this.deps.sql, true)) await this.activate(row)
     })()
+    const every = this.options.reconcileIntervalMs ?? 0
+    if (every > 0) {
+      let running = false
+      this.reconcileTimer = setInterval(() => {
+        if (running) return
+        running = true
+        this.reconcile()
+          .catch((err: unknown) => this.log.error({ err }, "could not re-read the plugin installs"))
+          .finally(() => {
+            running = false
+          })
+      }, every)
+    }
     return this.ready
   }
 
+  /** Brings this replica's runtime in line with the installs table (another replica may have changed it). */
+  async reconcile(): Promise<void> {
+    await this.ready
+    const supervisor = this.supervisor
+    if (supervisor === undefined) return
+    const rows = await repo.listInstalls(this.deps.sql, true)
+    const enabled = new Set(rows.map((r) => r.id))
+    for (const id of [...this.loaded.keys()]) {
+      if (enabled.has(id)) continue
+      this.loaded.delete(id)
+      await supervisor.uninstall(id) // the replica that disabled it has recorded the status
+    }
+    for (const row of rows) if (this.loaded.get(row.id) !== row.updatedAt) await this.activate(row)
+  }
+
   async stop(): Promise<void> {
+    clearInterval(this.reconcileTimer)
     const supervisor = this.supervisor
     this.supervisor = undefined
     await this.ready.catch(() => {})
@@ -95,6 +132,7 @@ export class PluginHost {
     const supervisor = this.supervisor
     if (supervisor === undefined) return
     const bundle = await repo.findBundleText(this.deps.sql, row.bundleSha256)
+    this.loaded.set(row.id, row.updatedAt)
     try {
       await supervisor.install({
         installId: row.id,
@@ -112,6 +150,7 @@ export class PluginHost {
   }
 
   async deactivate(installId: string): Promise<void> {
+    this.loaded.delete(installId)
     await this.supervisor?.uninstall(installId)
     this.record(installId, "stopped", null)
     await this.settled()
