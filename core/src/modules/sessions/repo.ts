@@ -88,3 +88,7 @@ export const usageOf = async (sql: Sql, userId: string) => {
     from sessions where user_id = ${userId} and state = any(${ACTIVE_STATES as SessionState[]}::text[])`
   return { userId, active: row?.active ?? 0, cpu: row?.cpu ?? 0, memory: row?.memory ?? 0 }
 }
+
+/** A viewer used the session (the relay throttles these). */
+export const touchActivity = async (sql: Sql, id: string) =>
+  (await sql`update sessions set last_activity_at = now() where id = ${id}`).count > 0

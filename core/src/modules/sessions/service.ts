@@ -144,3 +144,5 @@ export const sessionLoadByAgent = (deps: CoreDeps, agentIds: string[]) => repo.l
 export const findSessions = (deps: CoreDeps, q: { userId?: string; states?: readonly SessionState[]; limit?: number }) =>
   repo.listSessionsWhere(deps.sql, { ...q, limit: q.limit ?? 1000 })
 export const sessionUsageOf = (deps: CoreDeps, userId: string) => repo.usageOf(deps.sql, userId)
+/** Viewer input reached the session: the hibernation policy reads this as the last activity. */
+export const recordActivity = (deps: CoreDeps, id: string) => repo.touchActivity(deps.sql, id)

@@ -1,16 +1,27 @@
 // Routes: viewer tickets, session shares, and (relay.ts) the browser's desktop WebSocket.
-import { CreateShare, IdParams, Share, ShareParams, ViewerTicket } from "@streamspace/schemas"
+import { CreateShare, IdParams, Share, ShareParams, Uuid, ViewerTicket, ViewerTicketQuery } from "@streamspace/schemas"
 import { Elysia, t } from "elysia"
 import type { CoreDeps } from "../../deps.ts"
+import { MalformedRequest, ServiceUnavailable } from "../../http/errors.ts"
 import type { HttpPlugins } from "../../http/plugins.ts"
+import { recordActivity } from "../sessions/service.ts"
+import { createActivityRecorder } from "./activity.ts"
+import type { SessionStreams } from "./ports.ts"
 import * as vnc from "./service.ts"
 import { createMemoryTicketStore, type TicketStore } from "./ticket-store.ts"
 import { ViewerRegistry } from "./viewer-registry.ts"
+import { ViewerRelay } from "./viewer-relay.ts"
 
 export interface VncOptions {
+  /** The agent hub's streams; without them the desktop WebSocket answers 503. */
+  streams?: SessionStreams
+  wake?: vnc.VncContext["wake"]
   tickets?: TicketStore
   /** How long a viewer ticket stays valid (default 30 s). */
   ticketTtlMs?: number
+  readyTimeoutMs?: number
+  /** Least time between two last_activity_at writes of one session (default 15 s). */
+  activityIntervalMs?: number
 }
 
 export function vncRoutes(deps: CoreDeps, http: HttpPlugins, options: VncOptions = {}) {
@@ -19,9 +30,50 @@ export function vncRoutes(deps: CoreDeps, http: HttpPlugins, options: VncOptions
     tickets: options.tickets ?? createMemoryTicketStore(),
     viewers: new ViewerRegistry(),
     ticketTtlMs: options.ticketTtlMs ?? 30_000,
+    readyTimeoutMs: options.readyTimeoutMs ?? 90_000,
+    ...(options.wake ? { wake: options.wake } : {}),
   }
+  const log = deps.log.child({ module: "vnc" })
+  const activity = createActivityRecorder(
+    (sessionId) => recordActivity(deps, sessionId),
+    (err) => log.error({ err }, "could not record viewer activity"),
+    options.activityIntervalMs,
+  )
   return new Elysia({ name: "vnc", prefix: "/api/v1" })
     .use(http)
+    .get(
+      "/vnc/:sessionId",
+      async ({ params, query, request, server }) => {
+        const streams = options.streams
+        if (!streams) throw new ServiceUnavailable("This control plane runs no agent hub, so it has no desktops to stream.")
+        // Checked before the ticket is spent: a plain GET must not burn the viewer's only ticket.
+        if (request.headers.get("upgrade")?.toLowerCase() !== "websocket" || !server)
+          throw new MalformedRequest("This endpoint streams the desktop over WebSocket; send an upgrade request.")
+        const grant = await vnc.redeemTicket(ctx, query.ticket, params.sessionId)
+        activity.touch(params.sessionId)
+        const relay = new ViewerRelay({
+          sessionId: params.sessionId,
+          userId: grant.userId,
+          level: grant.level,
+          shareExpiresAt: grant.shareExpiresAt,
+          streams,
+          viewers: ctx.viewers,
+          ready: (signal) => vnc.untilRunning(ctx, params.sessionId, signal),
+          onInput: () => activity.touch(params.sessionId),
+          log,
+        })
+        if (server.upgrade(request, { data: relay.socketData() })) return
+        throw new MalformedRequest("The WebSocket upgrade failed.")
+      },
+      {
+        params: t.Object({ sessionId: Uuid }),
+        query: ViewerTicketQuery,
+        detail: {
+          summary: "The session's desktop as RFB over WebSocket (binary frames); authenticated by a viewer ticket",
+          tags: ["vnc"],
+        },
+      },
+    )
     .post("/sessions/:id/connect", ({ user, params }) => vnc.issueTicket(ctx, user, params.id), {
       auth: "user",
       params: IdParams,

@@ -16,6 +16,10 @@ export interface VncContext {
   tickets: TicketStore
   viewers: ViewerRegistry
   ticketTtlMs: number
+  /** How long a viewer waits for a starting or waking session before it is told to try again. */
+  readyTimeoutMs: number
+  /** Wakes a hibernated session (the hub's wake); absent when no hub runs. */
+  wake?: (session: Session) => Promise<void>
 }
 
 /** Sessions in these states have (or will have again) a desktop to connect to. */
@@ -107,4 +111,28 @@ export async function revokeShare(ctx: VncContext, owner: Principal, sessionId: 
   const userId = await repo.deleteShare(ctx.deps.sql, sessionId, shareId)
   if (!userId) throw new NotFound("That share")
   ctx.viewers.closeUser(sessionId, userId, "Your share of this session was revoked.")
+}
+
+/**
+ * Resolves once the session runs, waking it first if it sleeps; rejects when it will not run
+ * within the deadline, ends, or the viewer leaves (signal).
+ */
+export async function untilRunning(ctx: VncContext, sessionId: string, signal: AbortSignal): Promise<void> {
+  const deadline = Date.now() + ctx.readyTimeoutMs
+  let woken = false
+  for (;;) {
+    const session = await findSession(ctx.deps, sessionId)
+    if (!session) throw new NotFound("That session")
+    if (session.state === "running") return
+    requireConnectable(session)
+    if (session.state === "hibernated" && !woken) {
+      if (!ctx.wake) throw new Conflict("The session is hibernated and this control plane cannot wake it.", "SESSION_NOT_RUNNING")
+      await ctx.wake(session)
+      woken = true
+    }
+    if (signal.aborted) throw new Error("The viewer left.")
+    if (Date.now() > deadline)
+      throw new Conflict(`The session did not start within ${ctx.readyTimeoutMs / 1000} s; try again.`, "SESSION_NOT_RUNNING")
+    await Bun.sleep(250)
+  }
 }
