@@ -22,7 +22,10 @@ async function untilListening(port: number, deadlineMs = 10_000): Promise<void> 
   const until = Date.now() + deadlineMs
   while (Date.now() < until) {
     const ok = await Bun.connect({ hostname: "127.0.0.1", port, socket: { data: () => {} } }).then(
-      (s) => (s.end(), true),
+      (s) => {
+        s.end()
+        return true
+      },
       () => false,
     )
     if (ok) return

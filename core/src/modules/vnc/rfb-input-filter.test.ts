@@ -77,6 +77,20 @@ describe("a view-only viewer", () => {
       expect(inputs).toHaveLength(0)
     })
 
+  test("any random split of a long session gives the same bytes as one packed frame", () => {
+    const long = [...handshake, 1, ...Array.from({ length: 50 }, () => [...screenMessages, ...inputMessages].flat()).flat()]
+    const packed = run("view", long, [long.length]).out
+    let seed = 7
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31
+      return seed / 2 ** 31
+    }
+    for (let round = 0; round < 100; round++) {
+      const sizes = Array.from({ length: 16 }, () => 1 + Math.floor(random() * 40))
+      expect(run("view", long, sizes).out).toEqual(packed)
+    }
+  })
+
   test("input packed between screen requests in one frame is cut out precisely", () => {
     const bytes = [...handshake, 1, ...updateRequest, ...keyDown, ...updateRequest, ...pointer, ...pointer, ...updateRequest]
     expect(run("view", bytes, [bytes.length]).out).toEqual([
