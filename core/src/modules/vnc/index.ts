@@ -50,7 +50,6 @@ export function vncRoutes(deps: CoreDeps, http: HttpPlugins, options: VncOptions
         if (request.headers.get("upgrade")?.toLowerCase() !== "websocket" || !server)
           throw new MalformedRequest("This endpoint streams the desktop over WebSocket; send an upgrade request.")
         const grant = await vnc.redeemTicket(ctx, query.ticket, params.sessionId)
-        activity.touch(params.sessionId)
         const relay = new ViewerRelay({
           sessionId: params.sessionId,
           userId: grant.userId,

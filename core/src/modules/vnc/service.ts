@@ -2,7 +2,7 @@
 // and a single-use ticket carries that decision to the WebSocket.
 import type { CreateShare, Session, Share, ShareLevel, ViewerTicket } from "@streamspace/schemas"
 import type { CoreDeps } from "../../deps.ts"
-import { Conflict, NotFound, Unauthenticated, ValidationFailed } from "../../http/errors.ts"
+import { Conflict, InvalidTransition, NotFound, Unauthenticated, ValidationFailed } from "../../http/errors.ts"
 import { hashSecret, newSecret } from "../../infra/ids.ts"
 import type { Principal } from "../identity/principal.ts"
 import { findSession, getSession } from "../sessions/service.ts"
@@ -127,7 +127,10 @@ export async function untilRunning(ctx: VncContext, sessionId: string, signal: A
     requireConnectable(session)
     if (session.state === "hibernated" && !woken) {
       if (!ctx.wake) throw new Conflict("The session is hibernated and this control plane cannot wake it.", "SESSION_NOT_RUNNING")
-      await ctx.wake(session)
+      // Another viewer may be waking it at the same moment: the state machine lets one through, which is enough.
+      await ctx.wake(session).catch((error: unknown) => {
+        if (!(error instanceof InvalidTransition)) throw error
+      })
       woken = true
     }
     if (signal.aborted) throw new Error("The viewer left.")
