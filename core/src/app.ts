@@ -98,7 +98,7 @@ export function createApp(options: AppOptions) {
     .use(sessionRoutes(deps, http))
     .use(agentRoutes(deps, http))
     .use(auditRoutes(deps, http))
-    .use(vncRoutes(deps, http))
+    .use(vncRoutes(deps, http, hub ? { streams: hub } : {}))
     .use(pluginRoutes(deps, http, plugins))
     .use(staticUi())
   audit.learnActions(app.routes)

@@ -87,8 +87,14 @@ export async function hibernateSession(deps: CoreDeps, viewer: Principal, id: st
 }
 
 export async function wakeSession(deps: CoreDeps, viewer: Principal, id: string): Promise<Session> {
-  const scheduler = requireScheduler(deps, "woken")
+  requireScheduler(deps, "woken")
   await getSession(deps, viewer, id)
+  return wake(deps, id)
+}
+
+/** Wakes a hibernated session for a caller that has checked access itself (the VNC relay, by ticket). */
+export async function wake(deps: CoreDeps, id: string): Promise<Session> {
+  const scheduler = requireScheduler(deps, "woken")
   const waking = await transition(deps, id, "waking")
   scheduler.sessionWaking(waking)
   return waking

@@ -4,7 +4,7 @@ import { Elysia, t } from "elysia"
 import type { CoreDeps } from "../../deps.ts"
 import { MalformedRequest, ServiceUnavailable } from "../../http/errors.ts"
 import type { HttpPlugins } from "../../http/plugins.ts"
-import { recordActivity } from "../sessions/service.ts"
+import { recordActivity, wake } from "../sessions/service.ts"
 import { createActivityRecorder } from "./activity.ts"
 import type { SessionStreams } from "./ports.ts"
 import * as vnc from "./service.ts"
@@ -15,7 +15,6 @@ import { ViewerRelay } from "./viewer-relay.ts"
 export interface VncOptions {
   /** The agent hub's streams; without them the desktop WebSocket answers 503. */
   streams?: SessionStreams
-  wake?: vnc.VncContext["wake"]
   tickets?: TicketStore
   /** How long a viewer ticket stays valid (default 30 s). */
   ticketTtlMs?: number
@@ -31,7 +30,9 @@ export function vncRoutes(deps: CoreDeps, http: HttpPlugins, options: VncOptions
     viewers: new ViewerRegistry(),
     ticketTtlMs: options.ticketTtlMs ?? 30_000,
     readyTimeoutMs: options.readyTimeoutMs ?? 90_000,
-    ...(options.wake ? { wake: options.wake } : {}),
+    wake: async (session) => {
+      await wake(deps, session.id)
+    },
   }
   const log = deps.log.child({ module: "vnc" })
   const activity = createActivityRecorder(

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test"
 import { creditOf, decodeFrame, encodeFrame, FrameKind, type StreamOpen } from "@streamspace/schemas"
 import { eventually } from "../../testing/eventually.ts"
-import { FakeAgent } from "../../testing/fake-agent.ts"
+import { FakeAgent, fakeCapacity } from "../../testing/fake-agent.ts"
 import { startTestCore, type TestCore, type TestUser } from "../../testing/test-core.ts"
 
 let core: TestCore
@@ -21,7 +21,14 @@ beforeAll(async () => {
   })
   templateId = template?.id as string
   const { data: reg } = await admin.api.agents.post({ name: "relay-agent", platform: "docker" })
-  agent = await FakeAgent.online(core.url as string, reg?.token as string, { autoAck: true, autoHeartbeat: true })
+  // Room for every session this file starts: they are left running.
+  const capacity = fakeCapacity(100)
+  agent = await FakeAgent.online(core.url as string, reg?.token as string, {
+    autoAck: true,
+    autoHeartbeat: true,
+    hello: { capacity },
+  })
+  agent.capacity = capacity
 })
 afterAll(async () => {
   await agent.close()
@@ -38,7 +45,9 @@ async function runningSession(owner: TestUser): Promise<string> {
   const { data: s } = await owner.api.sessions.post({ templateId })
   const start = await agent.next("command", 5_000, (c) => c.sessionId === s?.id)
   agent.send({ type: "command.result", commandId: start.commandId, result: { sessionId: s?.id, state: "running" } })
-  await eventually(async () => expect((await core.db.sql`select state from sessions where id = ${s?.id as string}`)[0]?.state).toBe("running"))
+  await eventually(async () =>
+    expect((await core.db.sql`select state from sessions where id = ${s?.id as string}`)[0]?.state).toBe("running"),
+  )
   return s?.id as string
 }
 
@@ -53,7 +62,7 @@ async function shareWith(owner: TestUser, sessionId: string, username: string, l
 }
 
 interface Browser {
-  ws: WebSocket
+  ws: Bun.WebSocket
   received: Uint8Array[]
   closed: Promise<{ code: number; reason: string }>
   send(b: number[] | Uint8Array): void
@@ -66,7 +75,8 @@ async function ticketUrl(who: TestUser, sessionId: string): Promise<string> {
 }
 
 function openBrowser(url: string): Promise<Browser> {
-  const ws = new WebSocket(url)
+  // Bun's client, not the DOM type: it can stop reading (a stalled browser) and drop the connection.
+  const ws = new WebSocket(url) as unknown as Bun.WebSocket
   ws.binaryType = "arraybuffer"
   const received: Uint8Array[] = []
   ws.onmessage = (e) => received.push(new Uint8Array(e.data as ArrayBuffer))
@@ -153,9 +163,9 @@ describe("the desktop WebSocket (fake agent)", () => {
     const other = await runningSession(alice!)
     const url = await ticketUrl(alice!, id)
     const { browser } = await attach(url, id)
-    expect(openBrowser(url)).rejects.toThrow(/401/)
-    expect(openBrowser((await ticketUrl(alice!, id)).replace(id, other))).rejects.toThrow(/401/)
-    expect(openBrowser(`${(core.url as string).replace(/^http/, "ws")}/api/v1/vnc/${id}`)).rejects.toThrow(/422|400/)
+    await expect(openBrowser(url)).rejects.toThrow(/401/)
+    await expect(openBrowser((await ticketUrl(alice!, id)).replace(id, other))).rejects.toThrow(/401/)
+    await expect(openBrowser(`${(core.url as string).replace(/^http/, "ws")}/api/v1/vnc/${id}`)).rejects.toThrow(/422|400/)
     expect((await mallory!.fetch(`/api/v1/sessions/${id}/connect`, { method: "POST" })).status).toBe(404)
     browser.ws.close()
   })
@@ -237,7 +247,9 @@ describe("the desktop WebSocket (fake agent)", () => {
     expect((await alice.fetch(`/api/v1/sessions/${id}/hibernate`, { method: "POST" })).status).toBe(202)
     const sleep = await agent.next("command", 5_000, (c) => c.sessionId === id && c.action === "session.hibernate")
     agent.send({ type: "command.result", commandId: sleep.commandId, result: { sessionId: id, state: "hibernated" } })
-    await eventually(async () => expect((await core.db.sql`select state from sessions where id = ${id}`)[0]?.state).toBe("hibernated"))
+    await eventually(async () =>
+      expect((await core.db.sql`select state from sessions where id = ${id}`)[0]?.state).toBe("hibernated"),
+    )
 
     const browser = await openBrowser(await ticketUrl(alice, id))
     const wake = await agent.next("command", 5_000, (c) => c.sessionId === id && c.action === "session.wake")

@@ -18,8 +18,8 @@ export interface VncContext {
   ticketTtlMs: number
   /** How long a viewer waits for a starting or waking session before it is told to try again. */
   readyTimeoutMs: number
-  /** Wakes a hibernated session (the hub's wake); absent when no hub runs. */
-  wake?: (session: Session) => Promise<void>
+  /** Wakes a hibernated session (through the hub's scheduler). */
+  wake: (session: Session) => Promise<void>
 }
 
 /** Sessions in these states have (or will have again) a desktop to connect to. */
@@ -126,7 +126,6 @@ export async function untilRunning(ctx: VncContext, sessionId: string, signal: A
     if (session.state === "running") return
     requireConnectable(session)
     if (session.state === "hibernated" && !woken) {
-      if (!ctx.wake) throw new Conflict("The session is hibernated and this control plane cannot wake it.", "SESSION_NOT_RUNNING")
       // Another viewer may be waking it at the same moment: the state machine lets one through, which is enough.
       await ctx.wake(session).catch((error: unknown) => {
         if (!(error instanceof InvalidTransition)) throw error
