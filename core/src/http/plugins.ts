@@ -2,7 +2,8 @@
 import { Elysia } from "elysia"
 import type { PrincipalResolver } from "../modules/identity/principal.ts"
 import { authContext } from "./auth-context.ts"
-import { type AuditWriter, requestContext } from "./request-context.ts"
+import type { AuditWriter } from "../modules/audit/writer.ts"
+import { requestContext } from "./request-context.ts"
 
 export const httpPlugins = (audit: AuditWriter, principals: PrincipalResolver) =>
   new Elysia({ name: "http-plugins" })

@@ -1,8 +1,7 @@
 // Per-request id and audit record; every mutating call leaves an audit row, whatever its outcome.
 import { type DocumentDecoration, Elysia } from "elysia"
-import type { Logger } from "../infra/log.ts"
-import type { Sql } from "../infra/db/connect.ts"
-import { type AuditRow, insertAudit } from "../modules/audit/repo.ts"
+import type { AuditRow } from "../modules/audit/repo.ts"
+import { ACTION_KEY, type AuditWriter } from "../modules/audit/writer.ts"
 import type { Principal } from "../modules/identity/principal.ts"
 
 export interface AuditNote {
@@ -17,53 +16,6 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/
 
 /** Client-sent ids are kept when they look sane, so logs can be joined across systems. */
 const requestIdOf = (header: string | undefined) => (header && REQUEST_ID.test(header) ? header : crypto.randomUUID())
-
-/** The audited action a route declares; it shows in the OpenAPI document too. */
-const ACTION_KEY = "x-audit-action"
-
-interface RouteInfo {
-  method: string
-  path: string
-  hooks: { detail?: unknown }
-}
-
-/** Audit writes happen after the response; tests and shutdown wait on the ones still in flight. */
-export class AuditWriter {
-  private readonly pending = new Set<Promise<unknown>>()
-  private readonly actions = new Map<string, string>()
-  constructor(
-    private readonly sql: Sql,
-    private readonly log: Logger,
-  ) {}
-  /**
-   * Learns each route's action from the app's route table. A call can fail before any route hook
-   * runs (a body that does not parse, a refused caller); the row must still name the action.
-   */
-  learnActions(routes: readonly RouteInfo[]) {
-    for (const r of routes) {
-      const action = (r.hooks.detail as Record<string, unknown> | undefined)?.[ACTION_KEY]
-      if (typeof action === "string") this.actions.set(`${r.method} ${r.path}`, action)
-    }
-  }
-  actionOf(method: string, route: string): string | undefined {
-    return this.actions.get(`${method} ${route}`)
-  }
-  /** Takes the row, or a promise of it when the caller still has to look something up. */
-  write(row: AuditRow | Promise<AuditRow>) {
-    const p = Promise.resolve(row)
-      .then((r) => insertAudit(this.sql, r))
-      .catch((error) => this.log.error({ err: error }, "could not write an audit row"))
-    this.pending.add(p)
-    p.finally(() => this.pending.delete(p))
-  }
-  async settled() {
-    // Elysia runs afterResponse in a later macrotask than the response: let it queue its rows first.
-    do {
-      await new Promise((resolve) => setImmediate(resolve))
-      await Promise.all([...this.pending])
-    } while (this.pending.size > 0)
-  }
-}
 
 /** Who sent a request that failed before its principal was derived (e.g. a body that does not parse). */
 export type LateIdentify = (authorization: string | null) => Promise<Principal | null>

@@ -4,10 +4,9 @@ import type { Sql } from "../../infra/db/connect.ts"
 
 export type AuditRow = Omit<AuditEvent, "id" | "at">
 
-export const insertAudit = (sql: Sql, r: AuditRow) =>
-  sql`insert into audit_events (actor_id, actor_name, action, target_type, target_id, outcome, status, ip, request_id, detail)
-    values (${r.actorId}, ${r.actorName}, ${r.action}, ${r.targetType}, ${r.targetId}, ${r.outcome}, ${r.status}, ${r.ip},
-      ${r.requestId}, ${sql.json(r.detail as never)})`
+/** Many rows in one statement; each keeps the time it was written at (`now()` would be one per statement). */
+export const insertAuditRows = (sql: Sql, rows: readonly (AuditRow & { at: string })[]) =>
+  sql`insert into audit_events ${sql(rows.map((r) => ({ ...r, detail: sql.json(r.detail as never) })))}`
 
 export async function listAudit(sql: Sql, q: AuditQuery) {
   const where = sql`where true
