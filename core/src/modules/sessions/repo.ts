@@ -20,13 +20,20 @@ export const findSession = async (sql: Sql, id: string) =>
   (await sql<Session[]>`select ${columns(sql)} from sessions where id = ${id}`)[0] ?? null
 
 export async function listSessions(sql: Sql, q: SessionQuery & { ownerId: string | null }) {
-  const where = sql`where (${q.ownerId}::uuid is null or user_id = ${q.ownerId})
-    and (${q.userId ?? null}::uuid is null or user_id = ${q.userId ?? null})
-    and (${q.state ?? null}::text is null or state = ${q.state ?? null})`
-  const items = await sql<Session[]>`select ${columns(sql)} from sessions ${where}
-    order by created_at desc limit ${q.limit ?? 50} offset ${q.offset ?? 0}`
-  const [count] = await sql<{ n: number }[]>`select count(*)::int as n from sessions ${where}`
-  return { items, total: count?.n ?? 0 }
+  // Only the filters in use go into the statement, so each shape gets a plan that can use the user index.
+  const where = sql`where true
+    ${q.ownerId ? sql`and user_id = ${q.ownerId}` : sql``}
+    ${q.userId ? sql`and user_id = ${q.userId}` : sql``}
+    ${q.state ? sql`and state = ${q.state}` : sql``}`
+  const offset = q.offset ?? 0
+  // The total rides along with the page (one round trip); only a page past the end needs its own count.
+  const rows = await sql<(Session & { fullCount: number })[]>`select ${columns(sql)}, count(*) over ()::int as full_count
+    from sessions ${where} order by created_at desc limit ${q.limit ?? 50} offset ${offset}`
+  const total =
+    rows[0]?.fullCount ??
+    (offset > 0 ? ((await sql<{ n: number }[]>`select count(*)::int as n from sessions ${where}`)[0]?.n ?? 0) : 0)
+  const items = rows.map(({ fullCount: _, ...session }) => session)
+  return { items, total }
 }
 
 /**

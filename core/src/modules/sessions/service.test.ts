@@ -150,6 +150,8 @@ describe("stopping through the API", () => {
     expect(page.items).toHaveLength(1)
     expect(page.total).toBe(3)
     expect(page.items[0].id).toBe(made[1]?.id)
+    const pastTheEnd = await (await lister.fetch("/api/v1/sessions?offset=10")).json()
+    expect(pastTheEnd).toEqual({ items: [], total: 3 })
     const bad = await lister.fetch("/api/v1/sessions?state=asleep")
     expect(bad.status).toBe(422)
     expect((await bad.json()).errors[0].field).toBe("query:/state")
