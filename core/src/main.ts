@@ -49,6 +49,23 @@ const { app, deps, audit, hub, plugins } = createApp({
 if (await seedDefaultCatalog(deps)) log.info("installed the default catalog")
 const setup = await ensureFirstAdmin(db.sql, config.ADMIN_USERNAME)
 
+// Handlers go in before the ready line: a supervisor that signals as soon as it reads that line
+// must get a graceful stop, not the default kill.
+let stopping = false
+async function shutdown(signal: string) {
+  if (stopping) return
+  stopping = true
+  log.info({ signal }, "shutting down")
+  await hub?.stop()
+  if (app.server) await app.stop()
+  await plugins.stop()
+  await audit.settled()
+  await db.close()
+  process.exit(0)
+}
+process.on("SIGTERM", () => void shutdown("SIGTERM"))
+process.on("SIGINT", () => void shutdown("SIGINT"))
+
 app.listen({ port: config.PORT, hostname: config.HOST })
 hub?.start()
 log.info(
@@ -60,18 +77,3 @@ if (setup) {
   const url = `${config.PUBLIC_URL ?? `http://localhost:${app.server?.port}`}/setup`
   console.log(`\n  First run: open ${url} and enter this one-time setup token for "${setup.username}":\n\n    ${setup.token}\n`)
 }
-
-let stopping = false
-async function shutdown(signal: string) {
-  if (stopping) return
-  stopping = true
-  log.info({ signal }, "shutting down")
-  await hub?.stop()
-  await app.stop()
-  await plugins.stop()
-  await audit.settled()
-  await db.close()
-  process.exit(0)
-}
-process.on("SIGTERM", () => void shutdown("SIGTERM"))
-process.on("SIGINT", () => void shutdown("SIGINT"))
