@@ -6,7 +6,7 @@ import { join } from "node:path"
 import { connectPglite, connectPostgres, type Database } from "./infra/db/connect.ts"
 import { MIGRATIONS } from "./infra/db/migrate.ts"
 import { hashSecret } from "./infra/ids.ts"
-import { startCoreProcess } from "./testing/core-process.ts"
+import { type CoreProcess, startCoreProcess } from "./testing/core-process.ts"
 import { createPostgresDatabase, testBackend } from "./testing/test-database.ts"
 
 const SETUP_TOKEN = /^\s+(sst_[A-Za-z0-9_-]+)$/
@@ -56,6 +56,12 @@ describe("refused configuration", () => {
     expect(run.stderr[0]).toStartWith("Cannot open the database:")
   })
 })
+
+/** SIGTERM, then exit 0; otherwise the process's output explains why. */
+async function expectCleanStop(core: CoreProcess) {
+  const code = await core.stop("SIGTERM")
+  expect({ code, output: code === 0 ? [] : core.lines }).toEqual({ code: 0, output: [] })
+}
 
 /** The backend the suite runs on, as main.ts sees it: a data dir, or a fresh PostgreSQL database. */
 async function backendEnv(): Promise<{ env: Record<string, string>; open(): Promise<Database>; remove(): Promise<void> }> {
@@ -110,7 +116,7 @@ describe(`start-up on ${testBackend()}`, () => {
       expect(await (await fetch(`${url}/readyz`)).json()).toEqual({ status: "ready", database: testBackend() })
       expect((await fetch(`${url}/api/v1/me`)).status).toBe(401)
     } finally {
-      expect(await core.stop()).toBe(0)
+      await expectCleanStop(core)
     }
     const state = await inspect(async (db) => ({
       users: await db.sql`select username, role from users`,
@@ -132,7 +138,7 @@ describe(`start-up on ${testBackend()}`, () => {
       tokens.push(SETUP_TOKEN.exec(await core.waitForLine(SETUP_TOKEN))?.[1] as string)
       expect(core.lines.some((l) => l.includes("installed the default catalog"))).toBe(false)
     } finally {
-      expect(await core.stop()).toBe(0)
+      await expectCleanStop(core)
     }
     expect(tokens[1]).not.toBe(tokens[0])
     const after = await inspect(async (db) => ({
@@ -153,7 +159,7 @@ describe(`start-up on ${testBackend()}`, () => {
       body: "{}",
     })
     expect(refused.status).toBe(401)
-    expect(await core.stop("SIGTERM")).toBe(0)
+    await expectCleanStop(core)
     expect(core.lines.some((l) => l.includes('"msg":"shutting down"') && l.includes('"signal":"SIGTERM"'))).toBe(true)
     await expect(fetch(`${url}/healthz`)).rejects.toThrow()
     const rows = await inspect((db) => db.sql`select action, outcome, status from audit_events where request_id = ${requestId}`)
