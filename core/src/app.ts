@@ -14,6 +14,7 @@ import { createAgentHub, type HubOptions } from "./modules/agents/hub.ts"
 import { agentRoutes } from "./modules/agents/index.ts"
 import { apiKeyRoutes } from "./modules/api-keys/index.ts"
 import { auditRoutes } from "./modules/audit/index.ts"
+import { type AuthRouteOptions, authRoutes } from "./modules/auth/index.ts"
 import { createPrincipalResolver } from "./modules/identity/principal.ts"
 import { createTokenService } from "./modules/identity/tokens.ts"
 import { pluginRoutes } from "./modules/plugins/index.ts"
@@ -34,6 +35,8 @@ export interface AppOptions {
   agents?: HubOptions
   /** The plugin host; by default installs can be managed but the runtime does not run (main.ts turns it on). */
   plugins?: PluginHostOptions
+  /** Sign-in: cookie security, the public URL for links, OIDC (main.ts builds it from the environment). */
+  auth?: AuthRouteOptions
 }
 
 export function createApp(options: AppOptions) {
@@ -100,6 +103,7 @@ export function createApp(options: AppOptions) {
     .use(auditRoutes(deps, http))
     .use(vncRoutes(deps, http, hub ? { streams: hub } : {}))
     .use(pluginRoutes(deps, http, plugins))
+    .use(authRoutes(deps, http, options.auth ?? { cookies: { secure: false } }))
     .use(staticUi())
   audit.learnActions(app.routes)
 

@@ -4,6 +4,7 @@ import type { Logger } from "./infra/log.ts"
 import type { PrincipalResolver } from "./modules/identity/principal.ts"
 import type { TokenService } from "./modules/identity/tokens.ts"
 import type { AgentConnections } from "./modules/agents/ports.ts"
+import type { AuthPolicy } from "./modules/auth/ports.ts"
 import type { SessionPolicy, SessionScheduler } from "./modules/sessions/ports.ts"
 
 export interface CoreDeps {
@@ -15,4 +16,6 @@ export interface CoreDeps {
   scheduler?: SessionScheduler
   sessionPolicy?: SessionPolicy
   agentConnections?: AgentConnections
+  /** The auth plugin, asked at sign-in and refresh; absent → sign-in routes answer 503. */
+  authPolicy?: AuthPolicy
 }

@@ -7,6 +7,7 @@ import { ConfigError, loadConfig } from "./config.ts"
 import { connectPglite, connectPostgres, type Database } from "./infra/db/connect.ts"
 import { migrate } from "./infra/db/migrate.ts"
 import { createLogger } from "./infra/log.ts"
+import { authOptionsFrom } from "./modules/auth/options.ts"
 import { seedDefaultCatalog } from "./modules/templates/service.ts"
 
 let config: ReturnType<typeof loadConfig>
@@ -30,6 +31,14 @@ try {
 }
 const applied = await migrate(db.sql)
 const signingKey = await ensureSigningKey(db.sql, config.JWT_SECRET)
+let auth: ReturnType<typeof authOptionsFrom>
+try {
+  auth = authOptionsFrom(config, signingKey)
+} catch (e) {
+  if (!(e instanceof ConfigError)) throw e
+  console.error(e.message)
+  process.exit(2)
+}
 // From a checkout, the first-party plugins' index is the default marketplace.
 const bundledMarketplace = join(import.meta.dir, "..", "..", "plugins", "marketplace.json")
 const { app, deps, audit, hub, plugins } = createApp({
@@ -45,6 +54,7 @@ const { app, deps, audit, hub, plugins } = createApp({
     // Other replicas' installs and changes reach this one within this time.
     reconcileIntervalMs: 10_000,
   },
+  auth,
 })
 if (await seedDefaultCatalog(deps)) log.info("installed the default catalog")
 const setup = await ensureFirstAdmin(db.sql, config.ADMIN_USERNAME)

@@ -29,6 +29,37 @@ export const CoreConfig = Type.Object({
     description: "Name of the first admin account",
   }),
   PUBLIC_URL: Type.Optional(Type.String({ pattern: "^https?://", description: "URL users reach the portal at" })),
+  OIDC_ISSUER: Type.Optional(
+    Type.String({ pattern: "^https?://", description: "OIDC issuer URL; set with OIDC_CLIENT_ID to offer OIDC sign-in" }),
+  ),
+  OIDC_CLIENT_ID: Type.Optional(
+    Type.String({ minLength: 1, maxLength: 512, description: "Client id registered at the OIDC provider" }),
+  ),
+  OIDC_CLIENT_SECRET: Type.Optional(
+    Type.String({ minLength: 1, description: "Client secret; unset → a public client (PKCE only)" }),
+  ),
+  OIDC_REDIRECT_URI: Type.Optional(
+    Type.String({
+      pattern: "^https?://",
+      description: "Callback URL registered at the provider; default PUBLIC_URL + /api/v1/auth/oidc/callback",
+    }),
+  ),
+  OIDC_SCOPES: Type.String({ minLength: 1, default: "openid email profile", description: "Scopes asked for, space-separated" }),
+  OIDC_ROLE_CLAIM: Type.String({
+    minLength: 1,
+    default: "groups",
+    description: "Claim whose values the auth plugin maps to roles",
+  }),
+  OIDC_NAME: Type.String({
+    minLength: 1,
+    maxLength: 64,
+    default: "Single sign-on",
+    description: "Label of the OIDC sign-in button",
+  }),
+  OIDC_ALLOW_INSECURE: Type.Union([Type.Literal("true"), Type.Literal("false")], {
+    default: "false",
+    description: "Allow a plain-http OIDC provider: for tests on loopback only",
+  }),
   AGENT_HEARTBEAT_INTERVAL_MS: Type.Integer({
     minimum: 100,
     maximum: 60000,

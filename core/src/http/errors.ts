@@ -7,6 +7,8 @@ export abstract class AppError extends Error {
   /** Short, stable title for the problem type. */
   abstract readonly title: string
   readonly errors?: FieldError[]
+  /** Extra response headers, e.g. Retry-After on a 429. */
+  headers?: Record<string, string>
   constructor(detail: string, errors?: FieldError[]) {
     super(detail)
     if (errors) this.errors = errors

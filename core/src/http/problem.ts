@@ -22,7 +22,7 @@ export function problemOf(error: AppError, requestId?: string): Problem {
 export const problemResponse = (error: AppError, requestId?: string): Response =>
   new Response(JSON.stringify(problemOf(error, requestId)), {
     status: error.status,
-    headers: { "content-type": PROBLEM_CONTENT_TYPE, ...(requestId ? { "x-request-id": requestId } : {}) },
+    headers: { ...error.headers, "content-type": PROBLEM_CONTENT_TYPE, ...(requestId ? { "x-request-id": requestId } : {}) },
   })
 
 interface TypeBoxIssue {

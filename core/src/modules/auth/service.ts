@@ -1,0 +1,84 @@
+// Sign-in, refresh and sign-out: the auth plugin decides, the core signs the access token.
+import type {
+  AuthClient,
+  AuthDenied,
+  AuthGranted,
+  AuthHookName,
+  HookInput,
+  HookOutput,
+  HookUser,
+  OidcProfile,
+  SignInRequest,
+  TokenResponse,
+} from "@streamspace/schemas"
+import type { CoreDeps } from "../../deps.ts"
+import type { Principal } from "../identity/principal.ts"
+import { getActiveUser, recordSignIn } from "../users/service.ts"
+import { AuthRefused } from "./errors.ts"
+
+/** Asks the auth plugin; refuses when no auth plugin is enabled. */
+export function ask<H extends AuthHookName>(deps: CoreDeps, hook: H, input: HookInput<H>): Promise<HookOutput<H>> {
+  if (deps.authPolicy === undefined)
+    throw new AuthRefused("AUTH_PLUGIN_MISSING", "No sign-in plugin is enabled. An admin can install streamspace.auth.")
+  return deps.authPolicy.ask(hook, input)
+}
+
+/** The plugin's answer without its denial: a denial is thrown as the matching problem. */
+export function accepted<T extends { outcome: string }>(answer: T | AuthDenied): Exclude<T, AuthDenied> {
+  if (answer.outcome === "deny") throw AuthRefused.from(answer as AuthDenied)
+  return answer as Exclude<T, AuthDenied>
+}
+
+export const hookUser = (p: Pick<Principal, "id" | "username" | "role">): HookUser => ({
+  id: p.id,
+  username: p.username,
+  role: p.role,
+})
+
+/** Signs the access token for a granted sign-in; `fresh` marks a new sign-in (not a refresh). */
+async function tokensFor(deps: CoreDeps, granted: AuthGranted, fresh: boolean): Promise<TokenResponse> {
+  const user = await getActiveUser(deps, granted.userId)
+  if (user === null) {
+    await ask(deps, "auth.signOut", { refreshToken: granted.signIn.refreshToken })
+    throw new AuthRefused("ACCOUNT_DISABLED", "This account is disabled. Ask an admin.")
+  }
+  const { accessToken, expiresIn } = await deps.tokens.issue({
+    sub: user.id,
+    role: user.role,
+    name: user.username,
+    sid: granted.signIn.id,
+  })
+  if (fresh) await recordSignIn(deps, user.id)
+  return {
+    accessToken,
+    tokenType: "Bearer",
+    expiresIn,
+    refreshToken: granted.signIn.refreshToken,
+    refreshExpiresAt: granted.signIn.expiresAt,
+    signInId: granted.signIn.id,
+    user,
+  }
+}
+
+export async function signIn(deps: CoreDeps, body: SignInRequest, client: AuthClient): Promise<TokenResponse> {
+  const answer = await ask(deps, "auth.signIn", { ...body, client })
+  if (answer.outcome === "mfa_required") throw new AuthRefused("MFA_REQUIRED", answer.reason, { field: "totp" })
+  return tokensFor(deps, accepted(answer), true)
+}
+
+export async function refresh(deps: CoreDeps, refreshToken: string | undefined, client: AuthClient): Promise<TokenResponse> {
+  if (refreshToken === undefined)
+    throw new AuthRefused("REFRESH_MISSING", "Send the refresh token in the body or the cookie. Sign in again if you have none.")
+  return tokensFor(deps, accepted(await ask(deps, "auth.refresh", { refreshToken, client })), false)
+}
+
+export async function signOut(deps: CoreDeps, refreshToken: string | undefined): Promise<void> {
+  if (refreshToken !== undefined) accepted(await ask(deps, "auth.signOut", { refreshToken }))
+}
+
+export async function oidcSignIn(deps: CoreDeps, profile: OidcProfile, client: AuthClient): Promise<TokenResponse> {
+  const answer = accepted(await ask(deps, "auth.oidcProfile", { profile, client }))
+  // Provisioning may have created the user or changed its role: cached principals must see it.
+  deps.principals.forget()
+  return tokensFor(deps, answer, true)
+}
