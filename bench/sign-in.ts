@@ -1,6 +1,6 @@
 // Sign-in latency through the auth plugin (real runtime, in-memory host): password sign-in and refresh rotation, p50/p99.
 import { join } from "node:path"
-import type { PluginManifest, User } from "@streamspace/schemas"
+import type { PluginManifest, User } from "../schemas/src/index.ts"
 import { buildPlugin } from "../sdk/src/plugin/build.ts"
 import { InMemoryHostApi, PluginSupervisor } from "../plugins/runtime/src/host/index.ts"
 import manifestJson from "../plugins/auth/manifest.json"

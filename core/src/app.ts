@@ -15,6 +15,7 @@ import { agentRoutes } from "./modules/agents/index.ts"
 import { apiKeyRoutes } from "./modules/api-keys/index.ts"
 import { auditRoutes } from "./modules/audit/index.ts"
 import { type AuthRouteOptions, authRoutes } from "./modules/auth/index.ts"
+import { authPolicyOver } from "./modules/auth/policy.ts"
 import { createPrincipalResolver } from "./modules/identity/principal.ts"
 import { createTokenService } from "./modules/identity/tokens.ts"
 import { pluginRoutes } from "./modules/plugins/index.ts"
@@ -54,6 +55,7 @@ export function createApp(options: AppOptions) {
   const plugins = new PluginHost(deps, options.plugins ?? { run: false })
   if (options.plugins?.run) {
     deps.sessionPolicy = plugins.sessionPolicy
+    deps.authPolicy = authPolicyOver((hook, input, until) => plugins.runHook(hook, input, until))
     plugins.start().catch((error: unknown) => log.error({ err: error }, "the plugin host did not start"))
   }
 

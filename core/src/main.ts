@@ -7,6 +7,7 @@ import { ConfigError, loadConfig } from "./config.ts"
 import { connectPglite, connectPostgres, type Database } from "./infra/db/connect.ts"
 import { migrate } from "./infra/db/migrate.ts"
 import { createLogger } from "./infra/log.ts"
+import { AUTH_PLUGIN_ID, ensureAuthPlugin } from "./modules/auth/default-plugin.ts"
 import { authOptionsFrom } from "./modules/auth/options.ts"
 import { seedDefaultCatalog } from "./modules/templates/service.ts"
 
@@ -58,6 +59,11 @@ const { app, deps, audit, hub, plugins } = createApp({
 })
 if (await seedDefaultCatalog(deps)) log.info("installed the default catalog")
 const setup = await ensureFirstAdmin(db.sql, config.ADMIN_USERNAME)
+try {
+  if ((await ensureAuthPlugin(deps, plugins)) === "installed") log.info({ pluginId: AUTH_PLUGIN_ID }, "installed the sign-in plugin")
+} catch (e) {
+  log.warn({ err: e }, `Sign-in is unavailable until an admin installs ${AUTH_PLUGIN_ID}: ${(e as Error).message}`)
+}
 
 // Handlers go in before the ready line: a supervisor that signals as soon as it reads that line
 // must get a graceful stop, not the default kill.

@@ -5,6 +5,7 @@ import { createApp } from "../app.ts"
 import type { HubOptions } from "../modules/agents/hub.ts"
 import { migrate } from "../infra/db/migrate.ts"
 import { createLogger } from "../infra/log.ts"
+import type { AuthRouteOptions } from "../modules/auth/index.ts"
 import type { PluginHostOptions } from "../modules/plugins/plugin-host.ts"
 import { createUser } from "../modules/users/service.ts"
 import { openTestDatabase, type TestBackend } from "./test-database.ts"
@@ -26,6 +27,8 @@ export interface TestCoreOptions {
   agents?: HubOptions
   /** true: run the real plugin runtime (Node + isolated-vm); or the plugin host's options (`run` defaults to true). */
   plugins?: boolean | Partial<PluginHostOptions>
+  /** Sign-in route options (cookies, public URL, OIDC); the object is kept, so a test may add OIDC later. */
+  auth?: AuthRouteOptions
 }
 
 /** Quick retries so a test sees a crashed plugin come back within its time budget. */
@@ -49,6 +52,7 @@ export async function startTestCore(options: TestCoreOptions = {}) {
     accessTokenTtlSeconds: 900,
     ...(options.agents ? { agents: options.agents } : {}),
     plugins,
+    ...(options.auth ? { auth: options.auth } : {}),
   })
   const { app, deps, hub } = built
   if (hub) {

@@ -13,7 +13,7 @@ beforeAll(async () => {
     lockout: { maxFailures: 3, windowSeconds: 300, lockoutSeconds: 300 },
     invitation: { ttlSeconds: 2 },
   })
-})
+}, 60_000)
 afterAll(() => core.close())
 
 const expectProblem = async (response: Response, status: number, code: string) => {
@@ -102,14 +102,16 @@ describe("password sign-in", () => {
     const wrong = await expectProblem(await signIn("admin", "not the password"), 401, "INVALID_CREDENTIALS")
     const unknown = await expectProblem(await signIn("nobody", "not the password"), 401, "INVALID_CREDENTIALS")
     expect(unknown.detail).toBe(wrong.detail)
+    await signedIn("admin") // a success starts the admin's failure count again
   })
 
   test("malformed sign-in requests are 4xx naming the field, never 500", async () => {
+    // (a failed attempt counts against the name: these use names of their own)
     const cases: [BodyInit, number][] = [
-      [JSON.stringify({ username: "admin" }), 422],
+      [JSON.stringify({ username: "malformed" }), 422],
       [JSON.stringify({ username: "x".repeat(300), password: "p" }), 422],
-      [JSON.stringify({ username: "admin", password: "p", totp: "12ab56" }), 422],
-      [JSON.stringify({ username: "admin", password: "p", extra: 1 }), 422],
+      [JSON.stringify({ username: "malformed", password: "p", totp: "12ab56" }), 422],
+      [JSON.stringify({ username: "malformed", password: 7 }), 422],
       [JSON.stringify({ username: "\u0000", password: "\u0000" }), 401],
       ["{not json", 400],
     ]
@@ -140,7 +142,8 @@ describe("password sign-in", () => {
     expect(Number(locked.headers.get("retry-after"))).toBeGreaterThan(200)
     await expectProblem(locked, 429, "ACCOUNT_LOCKED")
     await expectProblem(await signIn("locky", PASSWORD), 429, "ACCOUNT_LOCKED")
-    await expectProblem(await signIn("admin", PASSWORD.toUpperCase()), 401, "INVALID_CREDENTIALS")
+    // the lock is per account: others from the same address still sign in
+    await signedIn("admin")
   })
 })
 

@@ -33,7 +33,7 @@ beforeAll(async () => {
     preferredUsername: "ada",
     groups: ["staff", "ss-operators"],
   })
-})
+}, 60_000)
 afterAll(async () => {
   await core.close()
   await provider.close()
@@ -76,7 +76,9 @@ test("an unknown identity is provisioned with the role its groups claim maps to,
 
 test("the next sign-in finds the same user by subject and follows a change of groups", async () => {
   const before = (await core.deps.sql`select count(*)::int as n from users`)[0]?.n
-  provider.accounts.set("sub-ada", { ...(provider.accounts.get("sub-ada") as never), groups: ["ss-admins"] })
+  const ada = provider.accounts.get("sub-ada")
+  if (ada === undefined) throw new Error("the first test registers ada")
+  provider.accounts.set("sub-ada", { ...ada, groups: ["ss-admins"] })
   const { jar } = await browserSignIn("sub-ada")
   const tokens = (await (
     await core.post("/api/v1/auth/refresh", undefined, { cookie: `ss_refresh=${jar.get("ss_refresh")}` })

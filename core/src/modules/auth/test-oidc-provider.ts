@@ -43,6 +43,7 @@ export async function startOidcProvider(redirectUri: string): Promise<TestOidcPr
     scopes: ["openid", "email", "profile", "groups"],
     pkce: { required: () => true },
     cookies: { keys: ["test-cookie-key-0123456789"] },
+    ttl: { AccessToken: 600, Grant: 600, IdToken: 600, Interaction: 600, Session: 600 },
     findAccount: (_ctx, sub) => {
       const account = accounts.get(sub)
       if (account === undefined) return undefined
