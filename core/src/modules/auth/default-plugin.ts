@@ -15,8 +15,8 @@ export type DefaultInstall = "installed" | "present" | "not-running"
 /** Throws MarketplaceUnavailable (or a plain Error) when the marketplace cannot provide the plugin. */
 export async function ensureAuthPlugin(deps: CoreDeps, host: PluginHost): Promise<DefaultInstall> {
   if (!host.running) return "not-running"
-  await host.ready
   if (await getSetting<boolean>(deps.sql, DONE_KEY)) return "present"
+  await host.ready
   let outcome: DefaultInstall = "present"
   if (!(await listPlugins(deps, host)).some((install) => install.pluginId === AUTH_PLUGIN_ID)) {
     const listed = (await readMarketplace(host.marketplace)).find((p) => p.manifest.id === AUTH_PLUGIN_ID)
