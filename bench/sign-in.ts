@@ -1,5 +1,7 @@
-// Sign-in latency through the auth plugin (real runtime, in-memory host): password sign-in and refresh rotation, p50/p99.
+// Sign-in latency, p50/p99: the auth plugin's hooks (real runtime, in-memory host) and the full HTTP routes of a core.
 import { join } from "node:path"
+import { ensureFirstAdmin } from "../core/src/bootstrap.ts"
+import { startAuthCore } from "../core/src/modules/auth/auth-test-core.ts"
 import type { PluginManifest, User } from "../schemas/src/index.ts"
 import { buildPlugin } from "../sdk/src/plugin/build.ts"
 import { InMemoryHostApi, PluginSupervisor } from "../plugins/runtime/src/host/index.ts"
@@ -83,10 +85,42 @@ export async function signInLatency(): Promise<Latency[]> {
   }
 }
 
+/** The same through a listening core: HTTP, JWT signing, PGlite-backed kv and users, the plugin host. */
+export async function httpSignInLatency(): Promise<Latency[]> {
+  const core = await startAuthCore()
+  try {
+    const setup = await ensureFirstAdmin(core.deps.sql, "admin")
+    if (setup === null) throw new Error("no setup token")
+    await core.post("/api/v1/auth/setup", { token: setup.token, password: PASSWORD })
+    let refreshToken = ""
+    const signIn = async () => {
+      const response = await core.post("/api/v1/auth/sign-in", { username: "admin", password: PASSWORD })
+      if (response.status !== 200) throw new Error(`sign-in answered ${response.status}: ${await response.text()}`)
+      refreshToken = ((await response.json()) as { refreshToken: string }).refreshToken
+    }
+    await signIn()
+    const refresh = async () => {
+      const response = await core.post("/api/v1/auth/refresh", { refreshToken })
+      if (response.status !== 200) throw new Error(`refresh answered ${response.status}: ${await response.text()}`)
+      refreshToken = ((await response.json()) as { refreshToken: string }).refreshToken
+    }
+    return [
+      await measure("HTTP POST /auth/sign-in, serial", SIGN_INS, 1, signIn),
+      await measure(`HTTP POST /auth/sign-in, ${CONCURRENT} concurrent`, SIGN_INS, CONCURRENT, async () => {
+        const response = await core.post("/api/v1/auth/sign-in", { username: "admin", password: PASSWORD })
+        if (response.status !== 200) throw new Error(`sign-in answered ${response.status}`)
+      }),
+      await measure("HTTP POST /auth/refresh, serial", REFRESHES, 1, refresh),
+    ]
+  } finally {
+    await core.close()
+  }
+}
+
 export const printLatencies = (rows: Latency[]) => {
   console.log("sign-in case | calls | p50 | p99 | per second")
   for (const r of rows)
     console.log([r.name, r.calls, `${r.p50.toFixed(2)} ms`, `${r.p99.toFixed(2)} ms`, r.perSecond.toFixed(1)].join(" | "))
 }
 
-if (import.meta.main) printLatencies(await signInLatency())
+if (import.meta.main) printLatencies([...(await signInLatency()), ...(await httpSignInLatency())])

@@ -60,7 +60,8 @@ const { app, deps, audit, hub, plugins } = createApp({
 if (await seedDefaultCatalog(deps)) log.info("installed the default catalog")
 const setup = await ensureFirstAdmin(db.sql, config.ADMIN_USERNAME)
 try {
-  if ((await ensureAuthPlugin(deps, plugins)) === "installed") log.info({ pluginId: AUTH_PLUGIN_ID }, "installed the sign-in plugin")
+  if ((await ensureAuthPlugin(deps, plugins)) === "installed")
+    log.info({ pluginId: AUTH_PLUGIN_ID }, "installed the sign-in plugin")
 } catch (e) {
   log.warn({ err: e }, `Sign-in is unavailable until an admin installs ${AUTH_PLUGIN_ID}: ${(e as Error).message}`)
 }

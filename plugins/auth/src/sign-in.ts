@@ -23,8 +23,8 @@ export type SignInAnswer = AuthGranted | AuthDenied | { outcome: "mfa_required";
 export async function signIn(input: SignInInput): Promise<SignInAnswer> {
   const { username, password, client } = input
   const at = await now()
-  const refused = await refusal(username, client.ip, at)
-  if (refused !== null) return refused
+  const throttle = await refusal(username, client.ip, at)
+  if ("outcome" in throttle) return throttle
   const user = await findUser(username)
   const passwordOk = await checkPassword(user?.id, password)
   if (user === null || !passwordOk) return (await recordFailure(username, client.ip, at)) ?? INVALID_CREDENTIALS()
@@ -33,6 +33,6 @@ export async function signIn(input: SignInInput): Promise<SignInAnswer> {
   if (second === "missing")
     return { outcome: "mfa_required", reason: "Enter the code from your authenticator app, or a recovery code." }
   if (second !== null) return (await recordFailure(username, client.ip, at)) ?? second
-  await clearFailures(username)
+  if (throttle.failures) await clearFailures(username)
   return startSignIn(user.id, "password", client)
 }

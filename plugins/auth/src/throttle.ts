@@ -22,8 +22,11 @@ const read = async (key: string, at: number, windowSeconds: number): Promise<Fai
   return lockedNow || at - value.since < windowSeconds * 1000 ? value : null
 }
 
-/** A denial when the account is locked or the address has failed too often; null to go on. */
-export async function refusal(name: string, ip: string, at: number): Promise<AuthDenied | null> {
+/**
+ * A denial when the account is locked or the address has failed too often; otherwise whether the
+ * account has failures on record (a success then clears them; without any there is nothing to clear).
+ */
+export async function refusal(name: string, ip: string, at: number): Promise<AuthDenied | { failures: boolean }> {
   const { lockout, rateLimit } = settings
   const address = ip === "" ? null : await read(await addressKey(ip), at, rateLimit.windowSeconds)
   if (address !== null && address.count >= rateLimit.maxFailuresPerIp) {
@@ -33,7 +36,7 @@ export async function refusal(name: string, ip: string, at: number): Promise<Aut
   }
   const account = await read(await accountKey(name), at, lockout.windowSeconds)
   if (account?.lockedUntil !== undefined && account.lockedUntil > at) return locked(account.lockedUntil, at)
-  return null
+  return { failures: account !== null }
 }
 
 const locked = (until: number, at: number) =>
