@@ -11,7 +11,6 @@ import {
   QUOTA_BUNDLE,
   runningSession,
 } from "../plugins/runtime/src/host/test-fixtures.ts"
-import { httpSignInLatency, printLatencies, signInLatency } from "./sign-in.ts"
 
 const SERIAL = 5000
 const CONCURRENT = 50
@@ -87,5 +86,3 @@ for (const [goal, met] of goals) console.log(`goal ${goal}: ${met ? "met" : "MIS
 console.log(
   `isolate CPU time: ${stats.installs.map((s) => `${s.installId} ${(s.cpuTimeUs / 1000).toFixed(0)} ms over ${s.calls} calls`).join(", ")}`,
 )
-// Sign-in latency (auth plugin, argon2id): the hooks alone, then the HTTP routes of a real core.
-printLatencies([...(await signInLatency()), ...(await httpSignInLatency())])

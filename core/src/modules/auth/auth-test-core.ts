@@ -3,6 +3,7 @@ import { join } from "node:path"
 import type { PluginManifest } from "@streamspace/schemas"
 import { buildPlugin } from "@streamspace/sdk/plugin/build"
 import { startTestCore } from "../../testing/test-core.ts"
+import type { TestBackend } from "../../testing/test-database.ts"
 import { installPlugin } from "../plugins/service.ts"
 import type { AuthRouteOptions } from "./request-info.ts"
 
@@ -14,9 +15,9 @@ export interface RequestOptions {
 }
 
 /** Starts the core with the auth plugin configured by `config` (its configSchema), listening on 127.0.0.1. */
-export async function startAuthCore(config: Record<string, unknown> = {}) {
+export async function startAuthCore(config: Record<string, unknown> = {}, options: { backend?: TestBackend } = {}) {
   const authOptions: AuthRouteOptions = { cookies: { secure: false } }
-  const core = await startTestCore({ plugins: true, auth: authOptions })
+  const core = await startTestCore({ ...options, plugins: true, auth: authOptions })
   const manifest = (await Bun.file(join(PLUGIN_DIR, "manifest.json")).json()) as PluginManifest
   const { code } = await buildPlugin(join(PLUGIN_DIR, "src", "plugin.ts"))
   const installed = await installPlugin(core.deps, core.plugins, {
