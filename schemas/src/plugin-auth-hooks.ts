@@ -138,7 +138,6 @@ export const AUTH_HOOK_SHAPES = {
 } satisfies Record<string, { input: TSchema; output: TSchema }>
 
 export type AuthHookName = keyof typeof AUTH_HOOK_SHAPES
-export const AUTH_HOOK_NAMES = Object.keys(AUTH_HOOK_SHAPES) as AuthHookName[]
 
 /** Signing in is never allowed by default: whatever the fail mode, an unanswered auth hook denies. */
 export const authFallback = (_mode: "open" | "closed", reason: string): AuthDenied => ({

@@ -48,4 +48,3 @@ export function createAdmission(limit: number, maxWaitMs: number) {
     },
   }
 }
-export type Admission = ReturnType<typeof createAdmission>

@@ -48,6 +48,7 @@ export async function startAuthCore(config: Record<string, unknown> = {}, option
     /** Set by the setup test once the admin has a password. */
     adminToken: "",
     raw,
+    auditSettled: () => core.auditSettled(),
     get: (path: string, options?: RequestOptions) => send("GET", path, undefined, options),
     post: (path: string, body?: unknown, options?: RequestOptions) => send("POST", path, body, options),
     delete: (path: string, options?: RequestOptions) => send("DELETE", path, undefined, options),

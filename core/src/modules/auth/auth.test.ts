@@ -134,6 +134,21 @@ describe("password sign-in", () => {
     expect(badCookie.status).toBe(401)
   })
 
+  test("sign-in attempts are audited with the name typed and the outcome, never the password", async () => {
+    const id = `audit-${Date.now()}`
+    await core.raw("/api/v1/auth/sign-in", {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-request-id": id },
+      body: JSON.stringify({ username: "ghost\u0000", password: "secret password" }),
+    })
+    await core.auditSettled()
+    const rows = await core.deps.sql`select action, outcome, status, detail from audit_events where request_id = ${id}`
+    expect(rows.map((r) => ({ ...r }))).toEqual([
+      { action: "auth.signIn", outcome: "failure", status: 401, detail: { username: "ghost" } },
+    ])
+    expect(JSON.stringify(rows)).not.toContain("secret password")
+  })
+
   test("an account locks after the configured failures: 429 with Retry-After, even for the right password", async () => {
     await invitedUser("locky")
     await expectProblem(await signIn("locky", "guess one"), 401, "INVALID_CREDENTIALS")

@@ -54,7 +54,8 @@ export const authRoutes = (deps: CoreDeps, http: HttpPlugins, options: AuthRoute
       "/sign-in",
       async ({ body, request, server, set, audit }) => {
         audit.targetType = "user"
-        audit.detail = { username: body.username.slice(0, 64) }
+        // The name as typed (never the password); PostgreSQL refuses U+0000 in JSON, so it is dropped.
+        audit.detail = { username: body.username.replaceAll("\u0000", "").slice(0, 64) }
         const tokens = await auth.signIn(deps, body, clientOf(request, server))
         audit.targetId = tokens.user.id
         set.headers["set-cookie"] = refreshCookie(tokens.refreshToken, tokens.refreshExpiresAt, options.cookies)
