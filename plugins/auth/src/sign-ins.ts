@@ -31,11 +31,11 @@ const mac = (record: SignInRecord, id: string, gen: number) => crypto.hmac("sha2
 
 const tokenOf = async (record: SignInRecord, id: string) => `ssr_${id}.${record.gen}.${await mac(record, id, record.gen)}`
 
-const save = async (id: string, record: SignInRecord, at: number) => {
-  const ttlSeconds = secondsUntil(Math.min(record.expiresAt, record.lastUsedAt + settings.signIn.idleSeconds * 1000), at)
-  await kv.set(recordKey(id), record, { ttlSeconds })
-  await kv.set(`${userIndexPrefix(record.userId)}${id}`, 1, { ttlSeconds })
-}
+/** The record lives until its idle or absolute expiry, whichever comes first; each refresh moves the idle one. */
+const save = (id: string, record: SignInRecord, at: number) =>
+  kv.set(recordKey(id), record, {
+    ttlSeconds: secondsUntil(Math.min(record.expiresAt, record.lastUsedAt + settings.signIn.idleSeconds * 1000), at),
+  })
 
 const granted = async (id: string, record: SignInRecord): Promise<AuthGranted> => ({
   outcome: "allow",
@@ -58,6 +58,8 @@ export async function startSignIn(userId: string, method: SignInMethod, client: 
     userAgent: client.userAgent,
   }
   await save(id, record, at)
+  // The user's index entry is written once, to the absolute expiry: a refresh rewrites only the record.
+  await kv.set(`${userIndexPrefix(userId)}${id}`, 1, { ttlSeconds: secondsUntil(record.expiresAt, at) })
   return granted(id, record)
 }
 
