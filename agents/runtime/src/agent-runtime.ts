@@ -1,0 +1,219 @@
+// The shared agent: speaks protocol v1 to the control plane for one SessionDriver (hello, heartbeats, commands, streams, reconcile).
+import {
+  type AgentMessage,
+  type Capacity,
+  type CoreMessage,
+  decodeCoreMessage,
+  decodeFrame,
+  PROTOCOL_VERSION,
+  type SessionReport,
+  type SessionState,
+  type Welcome,
+} from "@streamspace/schemas"
+import type { Logger } from "pino"
+import type { BackoffOptions } from "./backoff.ts"
+import { CommandRouter } from "./command-router.ts"
+import { HubConnection } from "./hub-connection.ts"
+import type { SessionDriver } from "./session-driver.ts"
+import { type StreamConnector, StreamEndpoint } from "./stream-endpoint.ts"
+import { vncConnector } from "./vnc-connector.ts"
+
+export interface AgentRuntimeOptions {
+  /** Control-plane base URLs (http[s]://host:port), tried in turn. */
+  urls: readonly string[]
+  token: string
+  /** This replica of the agent; stable across restarts of the same replica. */
+  instanceId: string
+  cluster?: string
+  version: string
+  driver: SessionDriver
+  log: Logger
+  backoff?: BackoffOptions
+  /** Where streams go; default: the session's VNC server through the RFB security proxy. */
+  connector?: StreamConnector
+  /** Whether this replica leads (leader election is another module's job); default: always. */
+  isLeader?: () => boolean
+}
+
+export type AgentStatus = "connecting" | "online" | "refused" | "stopped"
+
+/** Sessions that hold a workload here; one missing from the driver's list has vanished. */
+const HELD: readonly SessionState[] = ["running", "hibernated"]
+
+export class AgentRuntime {
+  status: AgentStatus = "stopped"
+  agentId: string | null = null
+  /** Why the control plane refused this agent, once it has. */
+  refusal: string | null = null
+  readonly router: CommandRouter
+  readonly streams: StreamEndpoint
+  private readonly hub: HubConnection
+  private readonly held = new Map<string, SessionState>()
+  private heartbeat: ReturnType<typeof setInterval> | null = null
+  private beating = false
+  private lastCapacity: Capacity = { maxSessions: 0, runningSessions: 0 }
+  private waiters: (() => void)[] = []
+
+  constructor(private readonly options: AgentRuntimeOptions) {
+    const { log, driver } = options
+    this.hub = new HubConnection(
+      options.urls,
+      options.token,
+      {
+        opened: () => void this.sayHello(),
+        text: (data) => this.receive(data),
+        binary: (data) => {
+          const frame = decodeFrame(data)
+          if (frame) this.streams.frame(frame)
+          else this.hub.close(1008, "malformed binary frame")
+        },
+        closed: (code, reason) => this.disconnected(code, reason),
+        refused: (reason) => this.refused(reason),
+      },
+      log,
+      options.backoff,
+    )
+    const send = (message: AgentMessage) => this.hub.send(JSON.stringify(message))
+    this.router = new CommandRouter(driver, send, { sessionChanged: (r) => this.track(r) }, log)
+    this.streams = new StreamEndpoint(options.connector ?? vncConnector(driver), send, (f) => void this.hub.send(f), log)
+  }
+
+  private get leader(): boolean {
+    return this.options.isLeader?.() ?? true
+  }
+
+  start(): void {
+    this.status = "connecting"
+    this.hub.start()
+  }
+
+  stop(): void {
+    this.status = "stopped"
+    this.stopBeating()
+    this.hub.stop()
+    this.streams.closeAll()
+    this.wake()
+  }
+
+  /** Resolves once welcomed (or refused, or stopped). */
+  async whenOnline(): Promise<AgentStatus> {
+    while (this.status === "connecting") await new Promise<void>((resolve) => this.waiters.push(resolve))
+    return this.status
+  }
+
+  /** Reports a change the control plane did not ask for (e.g. a container that exited). */
+  report(report: SessionReport): void {
+    this.track(report)
+    this.send({ type: "session.status", ...report })
+  }
+
+  private send(message: AgentMessage): boolean {
+    return this.hub.send(JSON.stringify(message))
+  }
+
+  private async sayHello(): Promise<void> {
+    const capacity = await this.options.driver.capacity().catch(() => this.lastCapacity)
+    this.lastCapacity = capacity
+    this.send({
+      type: "hello",
+      protocol: PROTOCOL_VERSION,
+      instanceId: this.options.instanceId,
+      platform: this.options.driver.platform,
+      cluster: this.options.cluster ?? "default",
+      version: this.options.version,
+      capacity,
+      leader: this.leader,
+    })
+  }
+
+  private receive(data: string): void {
+    const decoded = decodeCoreMessage(data)
+    if (!decoded.ok) {
+      this.options.log.error({ error: decoded.error }, "the control plane sent a frame this agent does not understand")
+      this.hub.close(1008, decoded.error.slice(0, 120))
+      return
+    }
+    const message: CoreMessage = decoded.message
+    if (message.type === "welcome") this.welcomed(message)
+    else if (message.type === "command") this.router.handle(message)
+    else if (message.type === "stream.open") void this.streams.open(message)
+    else if (message.type === "stream.close") this.streams.close(message.streamId)
+  }
+
+  private welcomed(welcome: Welcome): void {
+    this.agentId = welcome.agentId
+    this.hub.connected()
+    this.status = "online"
+    this.options.log.info({ agentId: welcome.agentId, sessions: welcome.sessions.length }, "welcomed by the control plane")
+    this.router.holdUntil(this.reconcile(welcome.sessions))
+    this.stopBeating()
+    this.heartbeat = setInterval(() => void this.beat(), welcome.heartbeatIntervalMs)
+    this.wake()
+  }
+
+  /** After every (re)connect: the driver adopts, reports or removes workloads against the core's record. */
+  private async reconcile(known: Welcome["sessions"]): Promise<void> {
+    try {
+      const reports = await this.options.driver.reconcile(known.map((s) => s.sessionId))
+      const recorded = new Map(known.map((s) => [s.sessionId, s.state]))
+      this.held.clear()
+      for (const report of reports) {
+        this.track(report)
+        if (recorded.get(report.sessionId) !== report.state) this.send({ type: "session.status", ...report })
+      }
+    } catch (err) {
+      this.options.log.error({ err }, "reconcile failed; commands go ahead without it")
+    }
+  }
+
+  private track(report: SessionReport): void {
+    if (HELD.includes(report.state)) this.held.set(report.sessionId, report.state)
+    else this.held.delete(report.sessionId)
+  }
+
+  private async beat(): Promise<void> {
+    if (this.beating) return
+    this.beating = true
+    try {
+      const [capacity, sessions] = await Promise.all([this.options.driver.capacity(), this.options.driver.list()])
+      this.lastCapacity = capacity
+      const listed = new Set(sessions.map((s) => s.sessionId))
+      for (const [sessionId] of this.held)
+        if (!listed.has(sessionId) && !this.router.busy(sessionId))
+          this.report({ sessionId, state: "failed", reason: "The session's workload disappeared from this host." })
+      for (const s of sessions) if (!this.router.busy(s.sessionId)) this.track(s)
+      this.send({ type: "heartbeat", capacity, leader: this.leader, sessions })
+    } catch (err) {
+      // Still alive, but unable to take new sessions until the platform answers again.
+      this.options.log.error({ err }, "the platform did not answer; heartbeat without sessions")
+      this.send({ type: "heartbeat", capacity: { ...this.lastCapacity, maxSessions: 0 }, leader: this.leader, sessions: [] })
+    } finally {
+      this.beating = false
+    }
+  }
+
+  private disconnected(code: number, reason: string): void {
+    this.stopBeating()
+    this.streams.closeAll()
+    if (this.status === "online") this.status = "connecting"
+    this.options.log.warn({ code, reason: reason || undefined }, "disconnected from the control plane")
+  }
+
+  private refused(reason: string): void {
+    this.refusal = reason
+    this.status = "refused"
+    this.stopBeating()
+    this.hub.stop()
+    this.options.log.error({ reason }, "the control plane refused this agent; not retrying")
+    this.wake()
+  }
+
+  private stopBeating(): void {
+    if (this.heartbeat) clearInterval(this.heartbeat)
+    this.heartbeat = null
+  }
+
+  private wake(): void {
+    for (const w of this.waiters.splice(0)) w()
+  }
+}
