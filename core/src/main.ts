@@ -7,6 +7,7 @@ import { ConfigError, loadConfig } from "./config.ts"
 import { connectPglite, connectPostgres, type Database } from "./infra/db/connect.ts"
 import { migrate } from "./infra/db/migrate.ts"
 import { createLogger } from "./infra/log.ts"
+import { type LocalAgent, startLocalDockerAgent } from "./local-agent.ts"
 import { AUTH_PLUGIN_ID, ensureAuthPlugin } from "./modules/auth/default-plugin.ts"
 import { authOptionsFrom } from "./modules/auth/options.ts"
 import { seedDefaultCatalog } from "./modules/templates/service.ts"
@@ -69,10 +70,12 @@ try {
 // Handlers go in before the ready line: a supervisor that signals as soon as it reads that line
 // must get a graceful stop, not the default kill.
 let stopping = false
+let localAgent: LocalAgent | null = null
 async function shutdown(signal: string) {
   if (stopping) return
   stopping = true
   log.info({ signal }, "shutting down")
+  await localAgent?.stop()
   await hub?.stop()
   if (app.server) await app.stop()
   await plugins.stop()
@@ -85,6 +88,22 @@ process.on("SIGINT", () => void shutdown("SIGINT"))
 
 app.listen({ port: config.PORT, hostname: config.HOST })
 hub?.start()
+if (config.LOCAL_DOCKER_AGENT === "auto") {
+  const host = config.HOST === "0.0.0.0" || config.HOST === "::" ? "127.0.0.1" : config.HOST
+  // In the background: a first start may build the desktop image for a couple of minutes.
+  void startLocalDockerAgent(deps, {
+    name: config.LOCAL_DOCKER_AGENT_NAME,
+    url: `http://${host}:${app.server?.port}`,
+    dockerSocket: config.DOCKER_SOCKET,
+    dataDir: config.DATA_DIR,
+    logLevel: config.LOG_LEVEL,
+  })
+    .then((agent) => {
+      localAgent = agent
+      if (stopping) void agent?.stop()
+    })
+    .catch((err) => log.error({ err }, "the local Docker agent could not start"))
+}
 log.info(
   { port: app.server?.port, database: db.kind, migrationsApplied: applied, startMs: Math.round(performance.now() - startedAt) },
   "StreamSpace control plane ready",

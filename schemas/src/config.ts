@@ -1,5 +1,6 @@
 // Control-plane configuration, read from the environment once at start-up.
 import { type Static, Type } from "@sinclair/typebox"
+import { AgentName } from "./agent.ts"
 
 export const LogLevel = Type.Union([
   Type.Literal("fatal"),
@@ -15,11 +16,15 @@ export const CoreConfig = Type.Object({
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8080, description: "HTTP port to listen on" }),
   HOST: Type.String({ minLength: 1, default: "0.0.0.0", description: "Address to bind" }),
   DATABASE_URL: Type.Optional(
-    Type.String({ pattern: "^postgres(ql)?://", description: "PostgreSQL URL; unset → embedded PGlite" }),
+    Type.String({ pattern: "^postgres(ql)?://", writeOnly: true, description: "PostgreSQL URL; unset → embedded PGlite" }),
   ),
   DATA_DIR: Type.String({ minLength: 1, default: "./data", description: "Where the embedded database lives" }),
   JWT_SECRET: Type.Optional(
-    Type.String({ minLength: 32, description: "HS256 key for access tokens; unset → generated once and kept in the database" }),
+    Type.String({
+      minLength: 32,
+      writeOnly: true,
+      description: "HS256 key for access tokens; unset → generated once and kept in the database",
+    }),
   ),
   ACCESS_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 30, maximum: 86400, default: 900 }),
   LOG_LEVEL: Type.Union(LogLevel.anyOf, { default: "info", description: "fatal | error | warn | info | debug | trace | silent" }),
@@ -75,6 +80,10 @@ export const CoreConfig = Type.Object({
   LOCAL_DOCKER_AGENT: Type.Union([Type.Literal("auto"), Type.Literal("off")], {
     default: "auto",
     description: "auto: start a local Docker agent when the Docker socket exists; off: never",
+  }),
+  LOCAL_DOCKER_AGENT_NAME: Type.Union([AgentName], {
+    default: "local-docker",
+    description: "Name the local Docker agent registers under (it scopes its containers on the Docker host)",
   }),
   DOCKER_SOCKET: Type.String({ minLength: 1, default: "/var/run/docker.sock", description: "Docker socket of the local agent" }),
   PLUGINS_ENABLED: Type.Union([Type.Literal("true"), Type.Literal("false")], {

@@ -208,6 +208,7 @@ describe("agent runtime (fake control plane, fake driver)", () => {
     cleanup.push(() => agent.stop())
     agent.start()
     expect(await agent.whenOnline()).toBe("refused")
+    expect(await agent.done).toBe("refused")
     expect(agent.refusal).toBe(`${cp.url} refused this agent's token (401)`)
     await Bun.sleep(300)
     expect(cp.connections).toBe(0)

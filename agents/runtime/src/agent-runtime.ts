@@ -53,6 +53,11 @@ export class AgentRuntime {
   private beating = false
   private lastCapacity: Capacity = { maxSessions: 0, runningSessions: 0 }
   private waiters: (() => void)[] = []
+  private finish: (status: "refused" | "stopped") => void = () => {}
+  /** Resolves when the agent has stopped for good: refused by the control plane, or stopped. */
+  readonly done = new Promise<"refused" | "stopped">((resolve) => {
+    this.finish = resolve
+  })
 
   constructor(private readonly options: AgentRuntimeOptions) {
     const { log, driver } = options
@@ -93,6 +98,7 @@ export class AgentRuntime {
     this.hub.stop()
     this.streams.closeAll()
     this.wake()
+    this.finish("stopped")
   }
 
   /** Resolves once welcomed (or refused, or stopped). */
@@ -159,7 +165,9 @@ export class AgentRuntime {
       this.held.clear()
       for (const report of reports) {
         this.track(report)
-        if (recorded.get(report.sessionId) !== report.state) this.send({ type: "session.status", ...report })
+        // Workloads of sessions the core does not place here were removed; only known ones are news.
+        const was = recorded.get(report.sessionId)
+        if (was && was !== report.state) this.send({ type: "session.status", ...report })
       }
     } catch (err) {
       this.options.log.error({ err }, "reconcile failed; commands go ahead without it")
@@ -206,6 +214,7 @@ export class AgentRuntime {
     this.hub.stop()
     this.options.log.error({ reason }, "the control plane refused this agent; not retrying")
     this.wake()
+    this.finish("refused")
   }
 
   private stopBeating(): void {

@@ -1,5 +1,10 @@
 // Runs the real control plane (main.ts) as a child process for tests that kill and restart it.
 import { join } from "node:path"
+import { createApp } from "../app.ts"
+import { createLogger } from "../infra/log.ts"
+import { createApiKey } from "../modules/api-keys/service.ts"
+import { createUser } from "../modules/users/service.ts"
+import { databaseForProcess } from "./test-database.ts"
 
 export interface CoreProcess {
   url: string
@@ -76,3 +81,50 @@ export async function startCoreProcess(env: Record<string, string>, timeoutMs = 
     },
   }
 }
+
+/**
+ * A control plane process on its own migrated database, with an admin API key made beforehand,
+ * that a test can kill and start again on the same database.
+ */
+export async function processControlPlane(env: Record<string, string> = {}) {
+  const database = await databaseForProcess()
+  // Made before the process runs: PGlite admits one process at a time.
+  const db = await database.open()
+  const { deps } = createApp({ db, log: createLogger("silent"), signingKey: "x".repeat(32), accessTokenTtlSeconds: 900 })
+  const admin = await createUser(deps, { username: "process-admin", role: "admin" })
+  const principal = { id: admin.id, username: admin.username, role: admin.role, via: "token" as const }
+  const apiKey = (await createApiKey(deps, principal, { name: "test" })).secret
+  await db.close()
+
+  let current: CoreProcess | null = null
+  const handle = {
+    get core(): CoreProcess {
+      if (!current) throw new Error("the control plane is not running")
+      return current
+    },
+    async start() {
+      current = await startCoreProcess({ ...database.env, ...env })
+      return current
+    },
+    /** JSON API call as the admin; throws with the problem text on a non-2xx answer. */
+    async call<T>(path: string, init: RequestInit = {}): Promise<T> {
+      const res = await this.fetch(path, init)
+      if (!res.ok) throw new Error(`${init.method ?? "GET"} ${path} answered ${res.status}: ${await res.text()}`)
+      return (res.status === 204 ? undefined : await res.json()) as T
+    },
+    fetch(path: string, init: RequestInit = {}, token = apiKey): Promise<Response> {
+      return fetch(`${handle.core.url}${path}`, {
+        ...init,
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json", ...init.headers },
+      })
+    },
+    async close() {
+      await current?.stop("SIGKILL")
+      current = null
+      await database.remove()
+    },
+  }
+  await handle.start()
+  return handle
+}
+export type ProcessControlPlane = Awaited<ReturnType<typeof processControlPlane>>

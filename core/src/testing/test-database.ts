@@ -1,5 +1,5 @@
 // Databases for tests: a fresh PostgreSQL database, or a PGlite copied from a migrated template.
-import { cpSync, existsSync, mkdirSync, renameSync, rmSync } from "node:fs"
+import { cpSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import postgres from "postgres"
@@ -101,7 +101,16 @@ export async function databaseForProcess(
     const db = await connectPostgres(created.url, 1)
     await migrate(db.sql)
     await db.close()
-    return { env: { DATABASE_URL: created.url }, open: () => connectPostgres(created.url, 2), remove: created.drop }
+    // DATA_DIR still holds files beside the database (the local agent's secret).
+    const dataDir = mkdtempSync(join(tmpdir(), "streamspace-data-"))
+    return {
+      env: { DATABASE_URL: created.url, DATA_DIR: dataDir },
+      open: () => connectPostgres(created.url, 2),
+      async remove() {
+        await created.drop()
+        rmSync(dataDir, { recursive: true, force: true })
+      },
+    }
   }
   const dir = await pgliteCopy()
   return {

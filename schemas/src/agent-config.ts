@@ -1,0 +1,43 @@
+// Docker agent configuration, read from the environment once at start-up (agents/docker/src/config.ts).
+import { type Static, Type } from "@sinclair/typebox"
+import { AgentName } from "./agent.ts"
+import { LogLevel } from "./config.ts"
+
+export const DockerAgentConfig = Type.Object({
+  STREAMSPACE_URLS: Type.String({
+    pattern: "^https?://[^,\\s]+(,\\s*https?://[^,\\s]+)*$",
+    description: "Control-plane URLs, comma-separated; the agent tries each in turn",
+  }),
+  STREAMSPACE_AGENT_TOKEN: Type.String({
+    pattern: "^ssa_\\S+$",
+    writeOnly: true,
+    description: "The agent's token (ssa_…), from registering it",
+  }),
+  AGENT_NAME: Type.Union([AgentName], {
+    default: "docker",
+    description: "Scopes container names and labels, so agents sharing a Docker host leave each other alone",
+  }),
+  AGENT_INSTANCE_ID: Type.Optional(
+    Type.String({ minLength: 1, maxLength: 128, description: "This replica of the agent; default: the host name" }),
+  ),
+  AGENT_CLUSTER: Type.String({
+    minLength: 1,
+    maxLength: 63,
+    default: "default",
+    description: "Cluster the agent was registered in",
+  }),
+  AGENT_MAX_SESSIONS: Type.Integer({
+    minimum: 0,
+    maximum: 10000,
+    default: 20,
+    description: "Sessions this host may run at once",
+  }),
+  AGENT_SECRET_FILE: Type.String({
+    minLength: 1,
+    default: "./data/agent-secret",
+    description: "File holding the secret VNC passwords derive from; created (mode 600) if missing",
+  }),
+  DOCKER_SOCKET: Type.String({ minLength: 1, default: "/var/run/docker.sock", description: "The Docker engine's socket" }),
+  LOG_LEVEL: Type.Union(LogLevel.anyOf, { default: "info", description: "fatal | error | warn | info | debug | trace | silent" }),
+})
+export type DockerAgentConfig = Static<typeof DockerAgentConfig>
