@@ -15,7 +15,7 @@ interface Link {
 const linkKey = async (profile: OidcProfile) => `oidc:${await digest(`${profile.issuer}\n${profile.subject}`)}`
 
 /** The highest role any of the profile's groups maps to; the default role otherwise. */
-export function roleFor(groups: string[]): Role {
+function roleFor(groups: string[]): Role {
   const { roleMapping, defaultRole } = settings.oidc
   if (groups.some((g) => roleMapping.admin.includes(g))) return "admin"
   if (groups.some((g) => roleMapping.operator.includes(g))) return "operator"

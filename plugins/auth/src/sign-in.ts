@@ -18,7 +18,7 @@ async function findUser(name: string): Promise<User | null> {
   return USERNAME.test(key) ? users.lookup({ username: key }) : null
 }
 
-export type SignInAnswer = AuthGranted | AuthDenied | { outcome: "mfa_required"; reason: string }
+type SignInAnswer = AuthGranted | AuthDenied | { outcome: "mfa_required"; reason: string }
 
 export async function signIn(input: SignInInput): Promise<SignInAnswer> {
   const { username, password, client } = input

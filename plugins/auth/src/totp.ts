@@ -65,7 +65,7 @@ export async function confirm(userId: string, username: string, code: string): P
   return { recoveryCodes: await newRecoveryCodes(userId) }
 }
 
-export interface SecondFactor {
+interface SecondFactor {
   totp?: string
   recoveryCode?: string
 }

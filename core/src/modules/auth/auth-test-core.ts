@@ -9,7 +9,7 @@ import type { AuthRouteOptions } from "./request-info.ts"
 
 const PLUGIN_DIR = join(import.meta.dir, "..", "..", "..", "..", "plugins", "auth")
 
-export interface RequestOptions {
+interface RequestOptions {
   token?: string
   cookie?: string
 }

@@ -10,7 +10,7 @@ export const AUTH_PLUGIN_ID = "streamspace.auth"
 /** Set once the default install happened: an admin who later uninstalls the plugin is not overruled on restart. */
 const DONE_KEY = "auth_plugin_default_installed"
 
-export type DefaultInstall = "installed" | "present" | "not-running"
+type DefaultInstall = "installed" | "present" | "not-running"
 
 /** Throws MarketplaceUnavailable (or a plain Error) when the marketplace cannot provide the plugin. */
 export async function ensureAuthPlugin(deps: CoreDeps, host: PluginHost): Promise<DefaultInstall> {
