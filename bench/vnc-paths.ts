@@ -1,6 +1,7 @@
 // The ways the VNC benchmark reaches one desktop: straight TCP, Debian's websockify, and StreamSpace.
 import { RfbClient } from "../agents/runtime/src/vnc/rfb-client.ts"
 import type { VncTarget } from "../agents/runtime/src/session-driver.ts"
+import type { StackUser, VncStack } from "./vnc-stack.ts"
 
 export interface VncPath {
   name: string
@@ -51,3 +52,14 @@ export async function websockifyPath(target: VncTarget, port: number): Promise<V
     },
   }
 }
+
+/** StreamSpace's path: browser WebSocket → control plane → agent connection → agent → VNC server. */
+export const streamspacePath = (stack: VncStack, owner: StackUser, sessionId: string): VncPath => ({
+  name: "streamspace",
+  open: async () => RfbClient.webSocket(`${stack.wsBase}${(await owner.ticket(sessionId)).url}`),
+  relays: [
+    { name: "control plane", pid: stack.cp.core.proc.pid },
+    { name: "agent", pid: stack.agent.proc.pid },
+  ],
+  stop: async () => {},
+})

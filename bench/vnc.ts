@@ -5,8 +5,8 @@ import { join } from "node:path"
 import type { RfbClient } from "../agents/runtime/src/vnc/rfb-client.ts"
 import { cpuSeconds } from "./proc-cpu.ts"
 import { fullFrames, percentile, smallUpdateLatency } from "./rfb-load.ts"
-import { startBenchDesktop } from "./vnc-desktop.ts"
-import { directPath, type VncPath, websockifyPath } from "./vnc-paths.ts"
+import { directPath, streamspacePath, type VncPath, websockifyPath } from "./vnc-paths.ts"
+import { startVncStack } from "./vnc-stack.ts"
 
 const arg = (name: string, fallback: string) => {
   const i = process.argv.indexOf(`--${name}`)
@@ -85,12 +85,15 @@ function report(rows: Row[]): string {
   return lines.join("\n")
 }
 
-const desktop = await startBenchDesktop()
+console.error("starting the control plane, a Docker agent and one desktop session…")
+const stack = await startVncStack()
 const paths: VncPath[] = []
 try {
-  paths.push(directPath(desktop.target))
-  paths.push(await websockifyPath(desktop.target, 16_080))
-  paths.push(...(await desktop.extraPaths()))
+  const owner = await stack.user("bench-owner")
+  const session = await stack.launch(owner)
+  paths.push(directPath(session.target))
+  paths.push(await websockifyPath(session.target, 16_080))
+  paths.push(streamspacePath(stack, owner, session.id))
   const rows: Row[] = []
   for (const n of VIEWER_COUNTS)
     for (const path of paths) {
@@ -104,5 +107,5 @@ try {
   writeFileSync(join(out, "vnc.json"), JSON.stringify({ at: new Date().toISOString(), seconds: SECONDS, rows }, null, 2))
 } finally {
   for (const p of paths) await p.stop()
-  await desktop.stop()
+  await stack.close()
 }
