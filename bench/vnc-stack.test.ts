@@ -11,7 +11,9 @@ let session: StackSession
 
 beforeAll(async () => {
   stack = await startVncStack()
-  ;[alice, bob, carol] = await Promise.all(["alice", "bob", "carol"].map((n) => stack.user(`${n}-full`)))
+  alice = await stack.user("alice-full")
+  bob = await stack.user("bob-full")
+  carol = await stack.user("carol-full")
   session = await stack.launch(alice)
 })
 afterAll(() => stack?.close())

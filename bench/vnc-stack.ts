@@ -3,8 +3,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { ensureDesktopImage } from "@streamspace/images"
-import type { Role, Session, SessionState, User, ViewerTicket } from "@streamspace/schemas"
+import { ensureDesktopImage } from "../images/desktop-image.ts"
+import type { Role, Session, SessionState, User, ViewerTicket } from "../schemas/src/index.ts"
 import type { VncTarget } from "../agents/runtime/src/session-driver.ts"
 import { deriveVncPassword } from "../agents/docker/src/vnc-password.ts"
 import { createTokenService } from "../core/src/modules/identity/tokens.ts"
@@ -41,7 +41,6 @@ export async function startVncStack() {
     JWT_SECRET: jwtSecret,
     AGENT_HEARTBEAT_INTERVAL_MS: "1000",
     AGENT_COMMAND_TIMEOUT_MS: "60000",
-    LOG_LEVEL: "warn",
   })
   const tokens = createTokenService(jwtSecret, 3600)
   const secretDir = mkdtempSync(join(tmpdir(), "vnc-stack-"))
@@ -107,7 +106,7 @@ export async function startVncStack() {
         const now = await state(owner, s.id)
         if (now === "failed") throw new Error(`session ${s.id} failed`)
         return now === "running"
-      }, 60_000)
+      }, 120_000)
       const container = await docker("ps", "-q", "--filter", `label=streamspace.session=${s.id}`)
       const host = await docker("inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", container)
       return { id: s.id, container, target: { host, port: 5900, password: deriveVncPassword(agentSecret, s.id) } }
