@@ -13,6 +13,7 @@ import { Forbidden, InvalidTransition, NotFound, ServiceUnavailable } from "../.
 import { appendEvent, type EventType } from "../events/outbox.ts"
 import { hasRole, type Principal } from "../identity/principal.ts"
 import { getTemplate } from "../templates/service.ts"
+import { listCacheOf } from "./list-cache.ts"
 import * as repo from "./repo.ts"
 
 const EVENT_OF: Partial<Record<SessionState, EventType>> = {
@@ -38,6 +39,7 @@ export async function createSession(deps: CoreDeps, user: Principal, input: Crea
     await appendEvent(tx, "session.created", { sessionId: s.id, userId: user.id, templateId: template.id })
     return s
   })
+  listCacheOf(deps.sql).forget()
   deps.scheduler?.sessionCreated(session)
   return session
 }
@@ -49,8 +51,11 @@ export async function getSession(deps: CoreDeps, viewer: Principal, id: string):
   return s
 }
 
-export const listSessions = (deps: CoreDeps, viewer: Principal, q: SessionQuery) =>
-  repo.listSessions(deps.sql, { ...q, ownerId: q.all && hasRole(viewer, "admin") ? null : viewer.id })
+export function listSessions(deps: CoreDeps, viewer: Principal, q: SessionQuery) {
+  const query = { ...q, ownerId: q.all && hasRole(viewer, "admin") ? null : viewer.id }
+  const key = `${query.ownerId}|${q.userId}|${q.state}|${q.limit}|${q.offset}`
+  return listCacheOf(deps.sql).read(key, () => repo.listSessions(deps.sql, query))
+}
 
 /**
  * DELETE stops an active session (the agent removes its workload) and removes a finished one
@@ -63,6 +68,7 @@ export async function deleteSession(deps: CoreDeps, viewer: Principal, id: strin
       await repo.deleteSessionRow(tx, id)
       await appendEvent(tx, "session.deleted", { sessionId: id, userId: s.userId })
     })
+    listCacheOf(deps.sql).forget()
     return null
   }
   if (!deps.scheduler) return transition(deps, id, "stopped", { reason: "stopped by user" })
@@ -132,12 +138,14 @@ export async function transitionFrom(
   fields: { reason?: string | null; agentId?: string | null } = {},
 ): Promise<Session | null> {
   const allowedFrom = from.filter((f) => canTransition(f, to))
-  return deps.sql.begin(async (tx) => {
-    const updated = await repo.setState(tx, id, allowedFrom, to, fields)
-    const event = updated && EVENT_OF[to]
-    if (updated && event) await appendEvent(tx, event, { sessionId: id, userId: updated.userId, reason: updated.reason })
-    return updated
+  const updated = await deps.sql.begin(async (tx) => {
+    const row = await repo.setState(tx, id, allowedFrom, to, fields)
+    const event = row && EVENT_OF[to]
+    if (row && event) await appendEvent(tx, event, { sessionId: id, userId: row.userId, reason: row.reason })
+    return row
   })
+  if (updated) listCacheOf(deps.sql).forget()
+  return updated
 }
 
 export const findSession = (deps: CoreDeps, id: string) => repo.findSession(deps.sql, id)
@@ -151,4 +159,8 @@ export const findSessions = (deps: CoreDeps, q: { userId?: string; states?: read
   repo.listSessionsWhere(deps.sql, { ...q, limit: q.limit ?? 1000 })
 export const sessionUsageOf = (deps: CoreDeps, userId: string) => repo.usageOf(deps.sql, userId)
 /** Viewer input reached the session: the hibernation policy reads this as the last activity. */
-export const recordActivity = (deps: CoreDeps, id: string) => repo.touchActivity(deps.sql, id)
+export async function recordActivity(deps: CoreDeps, id: string) {
+  const touched = await repo.touchActivity(deps.sql, id)
+  if (touched) listCacheOf(deps.sql).forget()
+  return touched
+}
