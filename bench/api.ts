@@ -41,7 +41,7 @@ async function startCore(env: Record<string, string>): Promise<Started> {
   const port = freePort()
   const url = `http://127.0.0.1:${port}`
   const started = performance.now()
-  const proc = Bun.spawn(["bun", MAIN], {
+  const proc = Bun.spawn(["bun", ...(process.env.BENCH_BUN_FLAGS?.split(" ").filter(Boolean) ?? []), MAIN], {
     env: {
       PATH: process.env.PATH ?? "/usr/bin:/bin",
       HOME: process.env.HOME ?? "/tmp",
