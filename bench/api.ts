@@ -78,6 +78,12 @@ const rssMiB = (pid: number) => {
   return kb / 1024
 }
 
+/** The process and its children (the plugin runtime is a Node child of the control plane). */
+const treeRssMiB = (pid: number): number => {
+  const children = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").split(" ").filter(Boolean).map(Number)
+  return rssMiB(pid) + children.reduce((sum, child) => sum + treeRssMiB(child), 0)
+}
+
 async function startBare(): Promise<{ proc: Subprocess; url: string }> {
   const proc = Bun.spawn(["bun", join(import.meta.dir, "bare-server.ts")], { stdout: "pipe", stderr: "inherit" })
   const reader = proc.stdout.getReader()
@@ -118,7 +124,9 @@ interface Row {
 
 async function load(url: string, connections: number, extra: { headers?: Record<string, string>; script?: string } = {}) {
   await wrk({ url, connections, seconds: 1, ...extra }) // warm-up: JIT, pools, caches
-  return wrk({ url, connections, seconds: SECONDS, ...extra })
+  const figures = await wrk({ url, connections, seconds: SECONDS, ...extra })
+  if (figures.perSecond === 0) throw new Error(`no request to ${url} completed within wrk's 2 s timeout`)
+  return figures
 }
 
 async function checkOnce(url: string, token: string) {
@@ -214,7 +222,7 @@ const dataRoot = mkdtempSync(join(tmpdir(), "streamspace-bench-"))
 const dataDir = join(dataRoot, "data")
 const first = await startCore({ DATA_DIR: dataDir })
 await Bun.sleep(2000)
-const idlePglite = rssMiB(first.proc.pid)
+const idlePglite = { core: rssMiB(first.proc.pid), tree: treeRssMiB(first.proc.pid) }
 await stop(first.proc)
 const restart = await startCore({ DATA_DIR: dataDir })
 await stop(restart.proc)
@@ -226,7 +234,7 @@ await pgliteDb.close()
 const pg = await createPostgresDatabase()
 const pgFirst = await startCore({ DATABASE_URL: pg.url })
 await Bun.sleep(2000)
-const idlePostgres = rssMiB(pgFirst.proc.pid)
+const idlePostgres = { core: rssMiB(pgFirst.proc.pid), tree: treeRssMiB(pgFirst.proc.pid) }
 await stop(pgFirst.proc)
 const pgDb = await connectPostgres(pg.url, 2)
 const pgToken = await seed(pgDb)
@@ -250,8 +258,8 @@ console.log("| what | figure |\n|---|---:|")
 console.log(`| first start to /readyz, embedded PGlite (initdb, migrations, catalog) | ${fmt(first.readyMs)} ms |`)
 console.log(`| restart to /readyz, embedded PGlite | ${fmt(restart.readyMs)} ms |`)
 console.log(`| first start to /readyz, PostgreSQL (migrations, catalog) | ${fmt(pgFirst.readyMs)} ms |`)
-console.log(`| idle RSS, embedded PGlite | ${fmt(idlePglite)} MiB |`)
-console.log(`| idle RSS, PostgreSQL | ${fmt(idlePostgres)} MiB |`)
+console.log(`| idle RSS, embedded PGlite: control plane (with plugin runtime) | ${fmt(idlePglite.core)} MiB (${fmt(idlePglite.tree)} MiB) |`)
+console.log(`| idle RSS, PostgreSQL: control plane (with plugin runtime) | ${fmt(idlePostgres.core)} MiB (${fmt(idlePostgres.tree)} MiB) |`)
 console.log(
   `\nload average before ${load0.map((l) => l.toFixed(2)).join(" ")}, after ${load1.map((l) => l.toFixed(2)).join(" ")}; ` +
     `whole run ${fmt((performance.now() - t0) / 1000)} s`,
