@@ -76,9 +76,14 @@ describe("the full VNC path (real control plane, real Docker agent, real Xvnc)",
     await share(alice, session.id, bob.user.username, "view")
     const watcher = await viewer(bob, session.id, true)
     const owner = await viewer(alice)
-    await watcher.update(false)
     const screen = () => watcher.regionDigest(0, 0, watcher.width, watcher.height - 40)
-    const before = screen()
+    // A fresh session may still be drawing its xterm: wait until the screen holds still.
+    let before = ""
+    for (let i = 0; i < 30 && before !== screen(); i++) {
+      before = screen()
+      await Bun.sleep(700)
+      await watcher.update(false)
+    }
     watcher.type("touch /tmp/typed-by-viewer\n")
     watcher.pointer(1, 200, 200)
     watcher.pointer(0, 200, 200)

@@ -18,7 +18,10 @@ chmod 600 "$secrets/passwd"
 unset VNC_PASSWORD
 
 # -AlwaysShared: the control plane may attach a second viewer (a share) without dropping the first.
-Xvnc :0 -rfbport "$port" -rfbauth "$secrets/passwd" -SecurityTypes VncAuth -AlwaysShared \
+# -UseBlacklist=0: only the agent reaches this port, and Xvnc counts every connection that ends
+# before authenticating (a readiness probe, a viewer that gives up mid-handshake) as a failure;
+# five of those would lock the agent, and so every viewer of the session, out for 10 s and more.
+Xvnc :0 -rfbport "$port" -rfbauth "$secrets/passwd" -SecurityTypes VncAuth -AlwaysShared -UseBlacklist=0 \
   -geometry "$geometry" -depth 24 -nolisten tcp &
 xvnc=$!
 # Stop cleanly (exit 0) on docker stop, so a stopped container reads as hibernated, not crashed.

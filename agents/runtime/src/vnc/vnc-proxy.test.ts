@@ -136,6 +136,15 @@ describe("RFB security proxy against a real TigerVNC server", () => {
     p.listener.stop(true)
   })
 
+  test("viewers that give up mid-handshake do not lock the next one out (Xvnc's blacklist is off)", async () => {
+    const p = proxyListener(() => desktop)
+    for (let i = 0; i < 8; i++) await rawViewer(p.port, (_write, end) => setTimeout(end, 5))
+    const viewer = await RfbClient.tcp("127.0.0.1", p.port)
+    expect((await viewer.update(false)).bytes).toBeGreaterThanOrEqual(1024 * 768 * 4)
+    viewer.close()
+    p.listener.stop(true)
+  })
+
   test("viewer bytes that arrive one at a time still complete the handshake", async () => {
     const p = proxyListener(() => desktop)
     const hello = [...new TextEncoder().encode("RFB 003.008\n"), 1, 1]
@@ -175,7 +184,6 @@ describe("RFB security proxy against a real TigerVNC server", () => {
     p.listener.stop(true)
   })
 
-  // Last against this server: TigerVNC counts failed logins per address.
   test("a wrong password ends with a clear reason for the viewer and both sides closed", async () => {
     const p = proxyListener(() => ({ ...desktop, password: "not-the-password" }))
     const bytes = await rawViewer(p.port, (write) => {
