@@ -258,8 +258,12 @@ console.log("| what | figure |\n|---|---:|")
 console.log(`| first start to /readyz, embedded PGlite (initdb, migrations, catalog) | ${fmt(first.readyMs)} ms |`)
 console.log(`| restart to /readyz, embedded PGlite | ${fmt(restart.readyMs)} ms |`)
 console.log(`| first start to /readyz, PostgreSQL (migrations, catalog) | ${fmt(pgFirst.readyMs)} ms |`)
-console.log(`| idle RSS, embedded PGlite: control plane (with plugin runtime) | ${fmt(idlePglite.core)} MiB (${fmt(idlePglite.tree)} MiB) |`)
-console.log(`| idle RSS, PostgreSQL: control plane (with plugin runtime) | ${fmt(idlePostgres.core)} MiB (${fmt(idlePostgres.tree)} MiB) |`)
+console.log(
+  `| idle RSS, embedded PGlite: control plane (with plugin runtime) | ${fmt(idlePglite.core)} MiB (${fmt(idlePglite.tree)} MiB) |`,
+)
+console.log(
+  `| idle RSS, PostgreSQL: control plane (with plugin runtime) | ${fmt(idlePostgres.core)} MiB (${fmt(idlePostgres.tree)} MiB) |`,
+)
 console.log(
   `\nload average before ${load0.map((l) => l.toFixed(2)).join(" ")}, after ${load1.map((l) => l.toFixed(2)).join(" ")}; ` +
     `whole run ${fmt((performance.now() - t0) / 1000)} s`,
