@@ -4,9 +4,31 @@ import type { Sql } from "../../infra/db/connect.ts"
 
 export type AuditRow = Omit<AuditEvent, "id" | "at">
 
-/** Many rows in one statement; each keeps the time it was written at (`now()` would be one per statement). */
+/**
+ * Many rows in one statement, passed as ONE JSON parameter: binding eleven parameters per row made
+ * postgres.js serialise every value on the request thread (half the CPU of a rejected POST).
+ * Each row keeps the time it was written at (`now()` would be one per statement).
+ */
 export const insertAuditRows = (sql: Sql, rows: readonly (AuditRow & { at: string })[]) =>
-  sql`insert into audit_events ${sql(rows.map((r) => ({ ...r, detail: sql.json(r.detail as never) })))}`
+  sql`insert into audit_events (at, actor_id, actor_name, action, target_type, target_id, outcome, status, ip, request_id, detail)
+    select at, actor_id, actor_name, action, target_type, target_id, outcome, status, ip, request_id, coalesce(detail, '{}')
+    from jsonb_to_recordset(${sql.json(rows.map(toColumns) as never)}) as r(at timestamptz, actor_id uuid,
+      actor_name text, action text, target_type text, target_id text, outcome text, status integer, ip text,
+      request_id text, detail jsonb)`
+
+const toColumns = (r: AuditRow & { at: string }) => ({
+  at: r.at,
+  actor_id: r.actorId,
+  actor_name: r.actorName,
+  action: r.action,
+  target_type: r.targetType,
+  target_id: r.targetId,
+  outcome: r.outcome,
+  status: r.status,
+  ip: r.ip,
+  request_id: r.requestId,
+  detail: r.detail,
+})
 
 export async function listAudit(sql: Sql, q: AuditQuery) {
   const where = sql`where true
