@@ -40,7 +40,7 @@ export interface WaitForBannerOptions {
 
 /** Polls until the banner arrives. Rejects with the last connection error, or when stillStarting says no. */
 export async function waitForRfbBanner(host: string, port: number, options: WaitForBannerOptions): Promise<void> {
-  const pollMs = options.pollMs ?? 20
+  const pollMs = options.pollMs ?? 10
   let lastError: unknown
   let nextLivenessCheck = Date.now() + 250
   while (Date.now() < options.deadline) {
