@@ -43,6 +43,12 @@ export const CommandAction = Type.Union([
 ])
 export type CommandAction = Static<typeof CommandAction>
 
+/**
+ * The leadership term of an agent replica that won its election (optional: agents without election send none).
+ * Terms only grow; the core keeps the highest one per agent and refuses writes from a connection with a lower one.
+ */
+export const FencingToken = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER })
+
 // ---- agent → core ----
 export const Hello = msg("hello", {
   protocol: Type.Literal(PROTOCOL_VERSION),
@@ -52,10 +58,12 @@ export const Hello = msg("hello", {
   version: Type.String({ maxLength: 64 }),
   capacity: Capacity,
   leader: Type.Boolean(),
+  fencingToken: Type.Optional(FencingToken),
 })
 export const Heartbeat = msg("heartbeat", {
   capacity: Capacity,
   leader: Type.Boolean(),
+  fencingToken: Type.Optional(FencingToken),
   sessions: Type.Array(SessionReport, { maxItems: 10000 }),
 })
 export const CommandAck = msg("command.ack", { commandId: Uuid })
@@ -70,7 +78,7 @@ export const CommandError = msg("command.error", {
   retryable: Type.Boolean(),
 })
 export const SessionStatus = msg("session.status", SessionReport.properties)
-export const LeaderChanged = msg("leader.changed", { leader: Type.Boolean(), fencingToken: Type.Optional(Type.Integer()) })
+export const LeaderChanged = msg("leader.changed", { leader: Type.Boolean(), fencingToken: Type.Optional(FencingToken) })
 export const StreamOpened = msg("stream.opened", {
   streamId: Type.Integer({ minimum: 1, maximum: 0xffffffff }),
   /** Bytes the core may send on this stream before it waits for more credit. */

@@ -21,6 +21,9 @@ export class FakeAgent {
   /** What automatic heartbeats report. */
   sessions: SessionReport[] = []
   capacity = fakeCapacity()
+  /** What heartbeats say about leadership: leading by default, with no fencing token. */
+  leader = true
+  fencingToken: number | undefined = undefined
   private waiters: (() => void)[] = []
   private cursor = new Map<string, number>()
   private beat: ReturnType<typeof setInterval> | null = null
@@ -68,6 +71,8 @@ export class FakeAgent {
   }
 
   async sayHello(overrides: Partial<Hello> = {}): Promise<Of<"welcome">> {
+    this.leader = overrides.leader ?? true
+    this.fencingToken = overrides.fencingToken
     this.send({
       type: "hello",
       protocol: 1,
@@ -87,7 +92,8 @@ export class FakeAgent {
   }
 
   heartbeat(sessions: SessionReport[] = [], capacity = fakeCapacity(10, sessions.length)): void {
-    this.send({ type: "heartbeat", capacity, leader: true, sessions })
+    const term = this.fencingToken === undefined ? {} : { fencingToken: this.fencingToken }
+    this.send({ type: "heartbeat", capacity, leader: this.leader, ...term, sessions })
   }
 
   /** The next message of this type not yet returned by `next`, waiting for it if need be. */

@@ -58,6 +58,8 @@ export class AgentConnection {
   lastSeenAt = Date.now()
   hello: Hello | null = null
   leader = false
+  /** The leadership term this connection last claimed (agents with leader election); null: none claimed. */
+  fencingToken: number | null = null
   private closed = false
   private queue: Promise<void> = Promise.resolve()
   private markGone: () => void = () => {}

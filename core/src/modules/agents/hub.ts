@@ -6,6 +6,7 @@ import { appendEvent } from "../events/outbox.ts"
 import { findSession } from "../sessions/service.ts"
 import type { Agent } from "@streamspace/schemas"
 import { AgentConnection, CloseCode, type ConnectionHandlers, type SocketData } from "./connection.ts"
+import { claimLeadership, isDeposed } from "./fencing.ts"
 import type { Candidate } from "./placement.ts"
 import type { AgentConnections } from "./ports.ts"
 import { type AgentRegistry, createMemoryAgentRegistry } from "./registry.ts"
@@ -43,12 +44,44 @@ export function createAgentHub(deps: CoreDeps, options: HubOptions) {
   const live = new Map<string, Map<string, Live>>()
   const greeting = new Set<AgentConnection>()
 
-  /** The connection commands go to: the agent's leading instance, the newest if several claim it. */
+  /** The connection commands go to: the agent's leading instance; the highest term, then the newest, if several claim it. */
   function leaderOf(agentId: string): Live | null {
     let best: Live | null = null
     for (const l of live.get(agentId)?.values() ?? [])
-      if (l.conn.leader && l.conn.isOpen && (!best || l.conn.connectedAt > best.conn.connectedAt)) best = l
+      if (l.conn.leader && l.conn.isOpen && (!best || outranks(l.conn, best.conn))) best = l
     return best
+  }
+  const outranks = (a: AgentConnection, b: AgentConnection) =>
+    (a.fencingToken ?? 0) !== (b.fencingToken ?? 0)
+      ? (a.fencingToken ?? 0) > (b.fencingToken ?? 0)
+      : a.connectedAt > b.connectedAt
+
+  /**
+   * Whether a connection that says it leads may: agents with election send a fencing token, and a term lower than
+   * one already claimed is a deposed leader (e.g. a process paused past its lease). A new term demotes older ones here.
+   */
+  async function leads(conn: AgentConnection, claims: boolean, token: number | undefined): Promise<boolean> {
+    if (!claims) return false
+    if (token === undefined) return true
+    conn.fencingToken = token
+    if (!(await claimLeadership(deps.sql, conn.agent.id, conn.instanceId, token))) {
+      conn.log.warn({ instanceId: conn.instanceId, fencingToken: token }, "refused a deposed leader's claim to lead")
+      return false
+    }
+    for (const other of live.get(conn.agent.id)?.values() ?? [])
+      if (other.conn !== conn && other.conn.leader && (other.conn.fencingToken ?? 0) < token) {
+        other.conn.leader = false
+        other.mux.closeAll("the agent has a new leader")
+        await registry.touch(conn.agent.id, other.conn.id, { leader: false })
+      }
+    return true
+  }
+
+  /** A write (command outcome, session report) from a connection whose term is over is dropped, not applied. */
+  async function late(conn: AgentConnection, what: string): Promise<boolean> {
+    if (conn.fencingToken === null || !(await isDeposed(deps.sql, conn.agent.id, conn.fencingToken))) return false
+    conn.log.warn({ instanceId: conn.instanceId, fencingToken: conn.fencingToken, what }, "refused a deposed leader's write")
+    return true
   }
 
   const core = createScheduler(
@@ -82,6 +115,7 @@ export function createAgentHub(deps: CoreDeps, options: HubOptions) {
         CloseCode.protocolError,
         `this token is for a ${agent.platform} agent in cluster ${agent.cluster}; hello says ${hello.platform}/${hello.cluster}`,
       )
+    conn.leader = await leads(conn, hello.leader, hello.fencingToken)
     const instances = live.get(agent.id) ?? new Map<string, Live>()
     live.set(agent.id, instances)
     const previous = instances.get(hello.instanceId)
@@ -95,7 +129,7 @@ export function createAgentHub(deps: CoreDeps, options: HubOptions) {
       replicaId,
       platform: hello.platform,
       cluster: hello.cluster,
-      leader: hello.leader,
+      leader: conn.leader,
       capacity: hello.capacity,
       connectedAt: now,
       lastSeenAt: now,
@@ -104,7 +138,7 @@ export function createAgentHub(deps: CoreDeps, options: HubOptions) {
       const marked = await repo.markOnline(tx, agent.id, {
         version: hello.version,
         capacity: hello.capacity,
-        leaderInstance: hello.leader ? hello.instanceId : null,
+        leaderInstance: conn.leader ? hello.instanceId : null,
       })
       if (marked && !marked.wasOnline)
         await appendEvent(tx, "agent.connected", { agentId: agent.id, name: agent.name, instanceId: hello.instanceId })
@@ -132,28 +166,35 @@ export function createAgentHub(deps: CoreDeps, options: HubOptions) {
         const l = live.get(agentId)?.get(conn.instanceId)
         if (l?.conn !== conn) return
         l.capacity = message.capacity
-        const becameLeader = message.leader && !conn.leader
-        conn.leader = message.leader
-        await registry.touch(agentId, conn.id, { capacity: message.capacity, leader: message.leader, lastSeenAt: Date.now() })
-        await repo.recordHeartbeat(deps.sql, agentId, message.capacity, message.leader ? conn.instanceId : null)
+        const leading = await leads(conn, message.leader, message.fencingToken)
+        const becameLeader = leading && !conn.leader
+        conn.leader = leading
+        await registry.touch(agentId, conn.id, { capacity: message.capacity, leader: leading, lastSeenAt: Date.now() })
+        await repo.recordHeartbeat(deps.sql, agentId, message.capacity, leading ? conn.instanceId : null)
         if (becameLeader) await core.commands.agentReady(agentId)
-        if (message.leader) await core.applyHeartbeat(agentId, message.sessions)
+        if (leading) await core.applyHeartbeat(agentId, message.sessions)
         return
       }
       case "leader.changed": {
-        conn.leader = message.leader
-        await registry.touch(agentId, conn.id, { leader: message.leader })
-        if (!message.leader) return
+        conn.leader = await leads(conn, message.leader, message.fencingToken)
+        await registry.touch(agentId, conn.id, { leader: conn.leader })
+        if (!conn.leader) {
+          live.get(agentId)?.get(conn.instanceId)?.mux.closeAll("this agent replica no longer leads")
+          return
+        }
         await deps.sql`update agents set leader_instance = ${conn.instanceId} where id = ${agentId} and status = 'online'`
         return core.commands.agentReady(agentId)
       }
       case "command.ack":
         return core.commands.acked(agentId, message.commandId)
       case "command.result":
+        if (await late(conn, message.type)) return
         return core.commands.succeeded(agentId, message.commandId, message.result)
       case "command.error":
+        if (await late(conn, message.type)) return
         return core.commands.errored(agentId, message.commandId, message)
       case "session.status":
+        if (await late(conn, message.type)) return
         return core.applyReport(agentId, { sessionId: message.sessionId, state: message.state, reason: message.reason })
       case "stream.opened":
       case "stream.close":
