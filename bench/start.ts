@@ -5,7 +5,7 @@
 import { mkdtempSync, readFileSync } from "node:fs"
 import { loadavg, tmpdir } from "node:os"
 import { join } from "node:path"
-import type { Session, Template } from "@streamspace/schemas"
+import type { Session, Template } from "../schemas/src/index.ts"
 import { readRfbBanner } from "../agents/docker/src/rfb-banner.ts"
 import { docker } from "../agents/docker/src/test-support.ts"
 import { startAgentProcess } from "../core/src/testing/agent-process.ts"
@@ -54,7 +54,7 @@ async function rawStart(): Promise<number> {
   })
   await container.start()
   const info = await container.inspect()
-  await untilBanner(info.NetworkSettings.IPAddress)
+  await untilBanner(Object.values(info.NetworkSettings.Networks)[0]?.IPAddress ?? "")
   return performance.now() - started
 }
 
