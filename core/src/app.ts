@@ -24,6 +24,8 @@ import { PluginHost, type PluginHostOptions } from "./modules/plugins/plugin-hos
 import { sessionRoutes } from "./modules/sessions/index.ts"
 import { templateRoutes } from "./modules/templates/index.ts"
 import { userRoutes } from "./modules/users/index.ts"
+import { replicaStreamRoute } from "./modules/agents/replica-stream-route.ts"
+import { createRedisTicketStore } from "./modules/vnc/ticket-store.ts"
 import { vncRoutes } from "./modules/vnc/index.ts"
 
 // @elysiajs/openapi, on import, replaces TypeBox's uuid and email checks with ones that build a zod
@@ -51,6 +53,7 @@ export function createApp(options: AppOptions) {
   const deps = { db, sql: db.sql, log, tokens } as CoreDeps
   deps.principals = createPrincipalResolver(deps)
   const hub = options.agents ? createAgentHub(deps, options.agents) : null
+  const redis = options.agents?.cluster?.redis
   if (hub) {
     deps.scheduler = hub.scheduler
     deps.agentConnections = hub.connections
@@ -108,7 +111,12 @@ export function createApp(options: AppOptions) {
     .use(sessionRoutes(deps, http))
     .use(agentRoutes(deps, http))
     .use(auditRoutes(deps, http))
-    .use(vncRoutes(deps, http, hub ? { streams: hub } : {}))
+    .use(
+      hub?.cluster
+        ? replicaStreamRoute(hub.cluster.replicaSecret, hub, log.child({ module: "replica-link" }))
+        : new Elysia({ name: "replica-streams" }),
+    )
+    .use(vncRoutes(deps, http, { ...(hub ? { streams: hub } : {}), ...(redis ? { tickets: createRedisTicketStore(redis) } : {}) }))
     .use(pluginRoutes(deps, http, plugins))
     .use(authRoutes(deps, http, options.auth ?? { cookies: { secure: false } }))
     .use(staticUi())

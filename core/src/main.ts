@@ -7,9 +7,11 @@ import { ConfigError, loadConfig } from "./config.ts"
 import { connectPglite, connectPostgres, type Database } from "./infra/db/connect.ts"
 import { migrate } from "./infra/db/migrate.ts"
 import { createLogger } from "./infra/log.ts"
+import { connectRedis, type RedisLink, redisReady } from "./infra/redis.ts"
 import { type LocalAgent, startLocalDockerAgent } from "./local-agent.ts"
 import { AUTH_PLUGIN_ID, ensureAuthPlugin } from "./modules/auth/default-plugin.ts"
 import { authOptionsFrom } from "./modules/auth/options.ts"
+import { deriveReplicaSecret } from "./modules/agents/replica-auth.ts"
 import { seedDefaultCatalog } from "./modules/templates/service.ts"
 
 let config: ReturnType<typeof loadConfig>
@@ -41,6 +43,17 @@ try {
   console.error(e.message)
   process.exit(2)
 }
+let redis: RedisLink | null = null
+if (config.REDIS_URL) {
+  redis = connectRedis(config.REDIS_URL, log)
+  try {
+    await redisReady(redis)
+  } catch (e) {
+    console.error(`Cannot reach Redis (REDIS_URL): ${(e as Error).message}`)
+    process.exit(1)
+  }
+}
+const localHost = config.HOST === "0.0.0.0" || config.HOST === "::" ? "127.0.0.1" : config.HOST
 // From a checkout, the first-party plugins' index is the default marketplace.
 const bundledMarketplace = join(import.meta.dir, "..", "..", "plugins", "marketplace.json")
 const { app, deps, audit, hub, plugins } = createApp({
@@ -48,7 +61,19 @@ const { app, deps, audit, hub, plugins } = createApp({
   log,
   signingKey,
   accessTokenTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
-  agents: { heartbeatIntervalMs: config.AGENT_HEARTBEAT_INTERVAL_MS, commandTimeoutMs: config.AGENT_COMMAND_TIMEOUT_MS },
+  agents: {
+    heartbeatIntervalMs: config.AGENT_HEARTBEAT_INTERVAL_MS,
+    commandTimeoutMs: config.AGENT_COMMAND_TIMEOUT_MS,
+    ...(redis
+      ? {
+          cluster: {
+            redis,
+            replicaUrl: () => config.REPLICA_URL ?? `http://${localHost}:${app.server?.port}`,
+            replicaSecret: config.REPLICA_SECRET ?? deriveReplicaSecret(signingKey),
+          },
+        }
+      : {}),
+  },
   plugins: {
     run: config.PLUGINS_ENABLED === "true",
     marketplace: config.PLUGIN_MARKETPLACE ?? (existsSync(bundledMarketplace) ? bundledMarketplace : undefined),
@@ -79,6 +104,7 @@ async function shutdown(signal: string) {
   await hub?.stop()
   if (app.server) await app.stop()
   await plugins.stop()
+  await redis?.close()
   await audit.settled()
   await db.close()
   process.exit(0)
@@ -87,9 +113,9 @@ process.on("SIGTERM", () => void shutdown("SIGTERM"))
 process.on("SIGINT", () => void shutdown("SIGINT"))
 
 app.listen({ port: config.PORT, hostname: config.HOST })
-hub?.start()
+await hub?.start()
 if (config.LOCAL_DOCKER_AGENT === "auto") {
-  const host = config.HOST === "0.0.0.0" || config.HOST === "::" ? "127.0.0.1" : config.HOST
+  const host = localHost
   // In the background: a first start may build the desktop image for a couple of minutes.
   void startLocalDockerAgent(deps, {
     name: config.LOCAL_DOCKER_AGENT_NAME,
@@ -105,7 +131,7 @@ if (config.LOCAL_DOCKER_AGENT === "auto") {
     .catch((err) => log.error({ err }, "the local Docker agent could not start"))
 }
 log.info(
-  { port: app.server?.port, database: db.kind, migrationsApplied: applied, startMs: Math.round(performance.now() - startedAt) },
+  { port: app.server?.port, database: db.kind, replicaId: hub?.replicaId, redis: redis !== null, migrationsApplied: applied, startMs: Math.round(performance.now() - startedAt) },
   "StreamSpace control plane ready",
 )
 if (setup) {

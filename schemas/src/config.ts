@@ -93,6 +93,26 @@ export const CoreConfig = Type.Object({
   PLUGIN_MARKETPLACE: Type.Optional(
     Type.String({ minLength: 1, description: "A marketplace index: a JSON file, or a directory holding marketplace.json" }),
   ),
+  REDIS_URL: Type.Optional(
+    Type.String({
+      pattern: "^rediss?://",
+      writeOnly: true,
+      description: "Redis URL (redis://host:6379/0); set it on every replica to run several. Unset → one replica, registry in memory",
+    }),
+  ),
+  REPLICA_URL: Type.Optional(
+    Type.String({
+      pattern: "^https?://",
+      description: "URL the other replicas reach this one at; default http://HOST:PORT (127.0.0.1 when HOST is 0.0.0.0)",
+    }),
+  ),
+  REPLICA_SECRET: Type.Optional(
+    Type.String({
+      minLength: 32,
+      writeOnly: true,
+      description: "HMAC key of replica-to-replica streams, the same on every replica; unset → derived from the access-token key",
+    }),
+  ),
   PLUGIN_SECRETS_KEY: Type.Optional(
     Type.String({
       pattern: "^[0-9a-fA-F]{64}$",

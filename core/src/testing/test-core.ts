@@ -57,7 +57,7 @@ export async function startTestCore(options: TestCoreOptions = {}) {
   const { app, deps, hub } = built
   if (hub) {
     app.listen({ port: 0, hostname: "127.0.0.1" })
-    hub.start()
+    await hub.start()
   }
   const url = hub ? `http://127.0.0.1:${app.server?.port}` : null
   await built.plugins.ready

@@ -13,10 +13,10 @@ export interface DispatchTimings {
 }
 
 export interface DispatcherLink {
-  /** Whether the agent has a leading connection here that a command can go to now. */
-  reachable(agentId: string): boolean
-  /** Sends to the agent's leading connection; false when it has none here. */
-  deliver(agentId: string, command: Command): boolean
+  /** Whether the agent has a leading connection (on this replica or another) that a command can go to now. */
+  reachable(agentId: string): Promise<boolean>
+  /** Sends to the agent's leading connection, through its replica if need be; false when it could not. */
+  deliver(agentId: string, command: Command): Promise<boolean>
   /** Puts a command that has no agent yet on one; the command as assigned, or null if it stays unplaced. */
   place(command: CommandRow): Promise<CommandRow | null>
   /** A command ended (succeeded or failed): its session moves on. */
@@ -45,7 +45,7 @@ export function createDispatcher(deps: CoreDeps, link: DispatcherLink, timings: 
   async function deliver(row: CommandRow): Promise<void> {
     if (!row.agentId) return
     // An agent that is away does not burn attempts: its commands go out again when it connects.
-    if (!link.reachable(row.agentId)) {
+    if (!(await link.reachable(row.agentId))) {
       if (row.state !== "queued" || row.nextAttemptAt !== null) await repo.requeue(sql, row.id, null)
       return
     }
@@ -61,7 +61,8 @@ export function createDispatcher(deps: CoreDeps, link: DispatcherLink, timings: 
       ...(sent.sessionId ? { sessionId: sent.sessionId } : {}),
       ...(sent.spec ? { spec: sent.spec } : {}),
     }
-    if (!link.deliver(row.agentId, message)) await repo.requeue(sql, sent.id, null)
+    // Not delivered (the connection or its replica just went away): tried again after a gap, or at once when the agent reconnects.
+    if (!(await link.deliver(row.agentId, message))) await repo.requeue(sql, sent.id, retryGap(sent.attempts))
   }
 
   async function attend(row: CommandRow): Promise<void> {

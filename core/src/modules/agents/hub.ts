@@ -5,11 +5,12 @@ import type { CoreDeps } from "../../deps.ts"
 import { appendEvent } from "../events/outbox.ts"
 import { findSession } from "../sessions/service.ts"
 import type { Agent } from "@streamspace/schemas"
+import { type ClusterOptions, createCluster } from "./cluster.ts"
 import { AgentConnection, CloseCode, type ConnectionHandlers, type SocketData } from "./connection.ts"
 import { claimLeadership, isDeposed } from "./fencing.ts"
 import type { Candidate } from "./placement.ts"
 import type { AgentConnections } from "./ports.ts"
-import { type AgentRegistry, createMemoryAgentRegistry } from "./registry.ts"
+import { type AgentPresence, type AgentRegistry, createMemoryAgentRegistry } from "./registry.ts"
 import * as repo from "./repo.ts"
 import { createScheduler } from "./scheduler.ts"
 import { type AgentStream, type StreamHandlers, StreamMux, StreamOpenFailed } from "./streams.ts"
@@ -26,6 +27,8 @@ export interface HubOptions {
   helloTimeoutMs?: number
   registry?: AgentRegistry
   replicaId?: string
+  /** Several replicas on one Redis; without it this replica is alone and keeps the registry in memory. */
+  cluster?: ClusterOptions
 }
 
 interface Live {
@@ -36,9 +39,10 @@ interface Live {
 
 export function createAgentHub(deps: CoreDeps, options: HubOptions) {
   const { log } = deps
-  const registry = options.registry ?? createMemoryAgentRegistry()
   const replicaId = options.replicaId ?? crypto.randomUUID()
   const offlineAfterMs = options.heartbeatIntervalMs * 3
+  const cluster = options.cluster ? createCluster(options.cluster, replicaId, offlineAfterMs, log) : null
+  const registry = options.registry ?? cluster?.registry ?? createMemoryAgentRegistry()
   const helloTimeoutMs = options.helloTimeoutMs ?? 10_000
   /** agentId → instanceId → live connection that said hello. */
   const live = new Map<string, Map<string, Live>>()
@@ -84,18 +88,42 @@ export function createAgentHub(deps: CoreDeps, options: HubOptions) {
     return true
   }
 
+  /** The leading instance of each agent, on any replica (newest first if several claim it). */
+  const newestLeaders = (presences: AgentPresence[]) => {
+    const leaders = new Map<string, AgentPresence>()
+    for (const p of presences) {
+      const best = leaders.get(p.agentId)
+      if (p.leader && (!best || p.connectedAt > best.connectedAt)) leaders.set(p.agentId, p)
+    }
+    return leaders
+  }
+  /** The replica holding the agent's leading connection when it is another one. */
+  async function elsewhere(agentId: string): Promise<AgentPresence | null> {
+    if (!cluster) return null
+    const p = newestLeaders(await registry.instances(agentId)).get(agentId)
+    return p && p.replicaId !== replicaId ? p : null
+  }
+  const deliverHere = (agentId: string, command: Command) => leaderOf(agentId)?.conn.send(command) ?? false
+
   const core = createScheduler(
     deps,
     {
-      candidates: () =>
-        [...live.keys()].flatMap((agentId): Candidate[] => {
-          const l = leaderOf(agentId)
-          if (!l?.conn.hello) return []
-          const { platform, cluster } = l.conn.hello
-          return [{ agentId, platform, cluster, capacity: l.capacity, lastSeenAt: l.conn.lastSeenAt }]
-        }),
-      reachable: (agentId) => leaderOf(agentId) !== null,
-      deliver: (agentId: string, command: Command) => leaderOf(agentId)?.conn.send(command) ?? false,
+      candidates: async () =>
+        [...newestLeaders(await registry.list()).values()].map(
+          (p): Candidate => ({
+            agentId: p.agentId,
+            platform: p.platform,
+            cluster: p.cluster,
+            capacity: p.capacity,
+            lastSeenAt: p.lastSeenAt,
+          }),
+        ),
+      reachable: async (agentId) => leaderOf(agentId) !== null || (await elsewhere(agentId)) !== null,
+      async deliver(agentId, command) {
+        if (leaderOf(agentId)) return deliverHere(agentId, command)
+        const p = await elsewhere(agentId)
+        return p && cluster ? cluster.deliver(p.replicaId, agentId, command) : false
+      },
     },
     {
       commandTimeoutMs: options.commandTimeoutMs,
@@ -124,6 +152,7 @@ export function createAgentHub(deps: CoreDeps, options: HubOptions) {
     const now = Date.now()
     await registry.put({
       agentId: agent.id,
+      name: agent.name,
       instanceId: hello.instanceId,
       connectionId: conn.id,
       replicaId,
@@ -258,30 +287,44 @@ export function createAgentHub(deps: CoreDeps, options: HubOptions) {
     },
   }
 
+  async function openLocalStream(sessionId: string, streamHandlers: StreamHandlers, timeoutMs = 10_000): Promise<AgentStream> {
+    const session = await findSession(deps, sessionId)
+    if (!session?.agentId) throw new StreamOpenFailed("The session is not placed on an agent.")
+    const l = leaderOf(session.agentId)
+    if (!l) throw new StreamOpenFailed("The session's agent is not connected to this control plane.")
+    return l.mux.open(sessionId, streamHandlers, timeoutMs)
+  }
+
   return {
     scheduler: core.scheduler,
     connections,
     registry,
+    replicaId,
+    /** Set when replicas share Redis: the replica-to-replica stream endpoint needs its secret. */
+    cluster,
     /** A socket passed authentication: it becomes a connection that must say hello first. */
     accept(agent: Agent, ws: ServerWebSocket<SocketData>): AgentConnection {
       const conn = new AgentConnection(agent, ws, handlers, log.child({ agentId: agent.id, agent: agent.name }))
       greeting.add(conn)
       return conn
     },
-    /** Opens a byte stream to a running session's VNC port through the agent that runs it. */
+    /** Opens a byte stream to a running session's VNC port through the agent that runs it, via its replica if need be. */
     async openStream(sessionId: string, streamHandlers: StreamHandlers, timeoutMs = 10_000): Promise<AgentStream> {
       const session = await findSession(deps, sessionId)
       if (!session?.agentId) throw new StreamOpenFailed("The session is not placed on an agent.")
-      const l = leaderOf(session.agentId)
-      if (!l) throw new StreamOpenFailed("The session's agent is not connected to this control plane.")
-      return l.mux.open(sessionId, streamHandlers, timeoutMs)
+      if (leaderOf(session.agentId)) return openLocalStream(sessionId, streamHandlers, timeoutMs)
+      const p = await elsewhere(session.agentId)
+      if (!p || !cluster) throw new StreamOpenFailed("The session's agent is not connected to the control plane.")
+      return cluster.openStream(p.replicaId, sessionId, streamHandlers, timeoutMs)
     },
+    openLocalStream,
     /** Resolves once every connection has handled what it received (tests use it to avoid sleeping). */
     async settled(): Promise<void> {
       await Promise.all([...live.values()].flatMap((m) => [...m.values()].map((l) => l.conn.settled())))
     },
     sweep: () => core.commands.sweep(),
-    start(): void {
+    async start(): Promise<void> {
+      await cluster?.start(deliverHere)
       const sweepMs = options.sweepIntervalMs ?? 500
       timers.push(setInterval(() => void core.commands.sweep(), sweepMs))
       timers.push(
@@ -298,6 +341,8 @@ export function createAgentHub(deps: CoreDeps, options: HubOptions) {
       for (const conn of all) conn.close(CloseCode.goingAway, "the control plane is shutting down")
       // Their ends are recorded (agents offline) before the database goes away.
       await Promise.race([Promise.all(all.map((c) => c.gone)), Bun.sleep(3_000)])
+      await cluster?.close()
+      await registry.close()
     },
   }
 }

@@ -1,8 +1,10 @@
-// Which agent instances are connected, and to which replica: in memory for one replica (the HA issue puts Redis behind the same interface).
+// Which agent instances are connected, and to which replica: in memory for one replica, in Redis (registry-redis.ts) for several.
 import type { Capacity, Platform } from "@streamspace/schemas"
 
 export interface AgentPresence {
   agentId: string
+  /** The agent's registered name (Redis keys name agents by platform and name). */
+  name: string
   instanceId: string
   /** One WebSocket connection: a reconnect of the same instance gets a new one. */
   connectionId: string
@@ -24,7 +26,9 @@ export interface AgentRegistry {
   /** Removes a presence only if that connection still holds it: a newer connection of the same instance stays. */
   remove(agentId: string, connectionId: string): Promise<void>
   instances(agentId: string): Promise<AgentPresence[]>
+  /** Every live presence, on every replica. */
   list(): Promise<AgentPresence[]>
+  close(): Promise<void>
 }
 
 export function createMemoryAgentRegistry(): AgentRegistry {
@@ -51,5 +55,6 @@ export function createMemoryAgentRegistry(): AgentRegistry {
     async list() {
       return [...byAgent.values()].flatMap((m) => [...m.values()]).map((p) => ({ ...p }))
     },
+    async close() {},
   }
 }

@@ -13,10 +13,10 @@ import { type Candidate, chooseAgent } from "./placement.ts"
 import type { Command } from "@streamspace/schemas"
 
 export interface SchedulerLink {
-  /** Agents whose leading connection is live here. */
-  candidates(): Candidate[]
-  reachable(agentId: string): boolean
-  deliver(agentId: string, command: Command): boolean
+  /** Agents whose leading connection is live on any replica. */
+  candidates(): Promise<Candidate[]>
+  reachable(agentId: string): Promise<boolean>
+  deliver(agentId: string, command: Command): Promise<boolean>
 }
 
 const checkReport = TypeCompiler.Compile(SessionReport)
@@ -78,7 +78,7 @@ export function createScheduler(deps: CoreDeps, link: SchedulerLink, timings: Di
     const run = placing.then(async () => {
       const sessionId = row.sessionId
       if (!sessionId) return null
-      const candidates = link.candidates()
+      const candidates = await link.candidates()
       const load = await sessionLoadByAgent(
         deps,
         candidates.map((c) => c.agentId),

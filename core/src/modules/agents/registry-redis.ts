@@ -1,0 +1,192 @@
+// The agent registry in Redis, shared by every replica: entries expire within seconds unless the replica holding the connection renews them.
+import type { Logger } from "../../infra/log.ts"
+import type { RedisLink } from "../../infra/redis.ts"
+import type { AgentPresence, AgentRegistry, PresencePatch } from "./registry.ts"
+
+export interface RedisRegistryOptions {
+  redis: RedisLink
+  replicaId: string
+  /** Which replicas are alive (their own key has not expired): entries held by dead ones are ignored. */
+  aliveReplicas(ids: string[]): Promise<Set<string>>
+  /** How long an entry lives without renewal (default 3 s); renewed every third of it. */
+  ttlMs?: number
+  /** How long a heartbeat time is kept (three heartbeat intervals: after that the hub closes the connection anyway). */
+  heartbeatTtlMs: number
+  log: Logger
+}
+
+// Compare-and-set on the connection id: a replica whose connection was replaced elsewhere cannot undo the newer entry.
+const TOUCH = `local cur = redis.call('HGET', KEYS[1], ARGV[1])
+if not cur or cjson.decode(cur).connectionId ~= ARGV[2] then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+return 1`
+const REMOVE = `local cur = redis.call('HGET', KEYS[1], ARGV[1])
+if not cur or cjson.decode(cur).connectionId ~= ARGV[2] then return 0 end
+redis.call('HDEL', KEYS[1], ARGV[1])
+redis.call('HDEL', KEYS[2], ARGV[1])
+return 1`
+
+/**
+ * Keys (prefix `streamspace`):
+ * - `agents:{platform}:{name}` → the agent's id, platform and cluster (for people and tools);
+ * - `connections:{agentId}` → hash instanceId → presence (replica id, connection id, leader, capacity);
+ * - `heartbeats:{agentId}` → hash instanceId → time of the last heartbeat;
+ * - `agent-ids` → set of agent ids that may have entries (cleaned on read).
+ * The replica holding a connection renews its keys; writes it could not make during an outage
+ * are made again when Redis is back (`onReady`), from what the replica holds.
+ */
+export function createRedisAgentRegistry(o: RedisRegistryOptions): AgentRegistry & { republish(): Promise<void> } {
+  const { client: redis, prefix } = o.redis
+  const ttl = o.ttlMs ?? 3_000
+  const k = {
+    meta: (p: AgentPresence) => `${prefix}:agents:${p.platform}:${p.name}`,
+    connections: (agentId: string) => `${prefix}:connections:${agentId}`,
+    heartbeats: (agentId: string) => `${prefix}:heartbeats:${agentId}`,
+    ids: `${prefix}:agent-ids`,
+  }
+  /** The presences of connections this replica holds: the truth it writes again after an outage. */
+  const owned = new Map<string, Map<string, AgentPresence>>()
+  let listed: { at: number; value: Promise<AgentPresence[]> } | null = null
+  let warnedAt = 0
+
+  const failed = (err: unknown, what: string) => {
+    // One line per few seconds: during an outage every call fails.
+    if (Date.now() - warnedAt < 5_000) return
+    warnedAt = Date.now()
+    o.log.warn({ err: (err as Error).message }, `agent registry: ${what} failed; using this replica's own connections`)
+  }
+  const ownedList = () => [...owned.values()].flatMap((m) => [...m.values()]).map((p) => ({ ...p }))
+
+  function write(pipe: ReturnType<typeof redis.pipeline>, p: AgentPresence) {
+    const { lastSeenAt: _, ...stable } = p
+    pipe.hset(k.connections(p.agentId), p.instanceId, JSON.stringify(stable))
+    pipe.pexpire(k.connections(p.agentId), ttl)
+    pipe.hset(k.heartbeats(p.agentId), p.instanceId, String(p.lastSeenAt))
+    pipe.pexpire(k.heartbeats(p.agentId), o.heartbeatTtlMs)
+    pipe.set(k.meta(p), JSON.stringify({ agentId: p.agentId, platform: p.platform, cluster: p.cluster }), "PX", ttl)
+    pipe.sadd(k.ids, p.agentId)
+  }
+
+  async function read(agentIds: string[]): Promise<AgentPresence[]> {
+    if (agentIds.length === 0) return []
+    const pipe = redis.pipeline()
+    for (const id of agentIds) pipe.hgetall(k.connections(id)).hgetall(k.heartbeats(id))
+    const replies = (await pipe.exec()) ?? []
+    const found: AgentPresence[] = []
+    const gone: string[] = []
+    agentIds.forEach((agentId, i) => {
+      const conns = (replies[2 * i]?.[1] ?? {}) as Record<string, string>
+      const beats = (replies[2 * i + 1]?.[1] ?? {}) as Record<string, string>
+      const instances = Object.entries(conns)
+      if (instances.length === 0) gone.push(agentId)
+      for (const [instanceId, json] of instances) {
+        const p = JSON.parse(json) as Omit<AgentPresence, "lastSeenAt">
+        found.push({ ...p, lastSeenAt: Number(beats[instanceId] ?? p.connectedAt) })
+      }
+    })
+    if (gone.length > 0) await redis.srem(k.ids, ...gone)
+    const alive = await o.aliveReplicas([...new Set(found.map((p) => p.replicaId))])
+    alive.add(o.replicaId)
+    return found.filter((p) => alive.has(p.replicaId))
+  }
+
+  async function renew(): Promise<void> {
+    if (owned.size === 0) return
+    const pipe = redis.pipeline()
+    for (const [agentId, instances] of owned) {
+      pipe.pexpire(k.connections(agentId), ttl)
+      const first = instances.values().next().value
+      if (first) pipe.pexpire(k.meta(first), ttl)
+    }
+    await pipe.exec()
+  }
+
+  const timer = setInterval(
+    () => void renew().catch((err) => failed(err, "renewing entries")),
+    Math.max(50, Math.floor(ttl / 3)),
+  )
+
+  return {
+    async put(p) {
+      const instances = owned.get(p.agentId) ?? new Map<string, AgentPresence>()
+      owned.set(p.agentId, instances)
+      instances.set(p.instanceId, { ...p })
+      listed = null
+      const pipe = redis.pipeline()
+      write(pipe, p)
+      await pipe.exec().catch((err) => failed(err, "registering a connection"))
+    },
+    async touch(agentId, connectionId, patch) {
+      const mine = [...(owned.get(agentId)?.values() ?? [])].find((p) => p.connectionId === connectionId)
+      if (!mine) return
+      const stableChanged =
+        (patch.leader !== undefined && patch.leader !== mine.leader) ||
+        (patch.capacity !== undefined && JSON.stringify(patch.capacity) !== JSON.stringify(mine.capacity))
+      Object.assign(mine, patch)
+      try {
+        if (stableChanged) {
+          const { lastSeenAt: _, ...stable } = mine
+          await redis.eval(TOUCH, 1, k.connections(agentId), mine.instanceId, connectionId, JSON.stringify(stable), ttl)
+        }
+        // A heartbeat only moves the time: one small hash write, no script.
+        if (patch.lastSeenAt !== undefined)
+          await redis
+            .pipeline()
+            .hset(k.heartbeats(agentId), mine.instanceId, String(patch.lastSeenAt))
+            .pexpire(k.heartbeats(agentId), o.heartbeatTtlMs)
+            .exec()
+      } catch (err) {
+        failed(err, "recording a heartbeat")
+      }
+    },
+    async remove(agentId, connectionId) {
+      const instances = owned.get(agentId)
+      for (const [instanceId, p] of instances ?? [])
+        if (p.connectionId === connectionId) {
+          instances?.delete(instanceId)
+          listed = null
+          if (instances?.size === 0) owned.delete(agentId)
+          await redis
+            .eval(REMOVE, 2, k.connections(agentId), k.heartbeats(agentId), instanceId, connectionId)
+            .catch((err) => failed(err, "removing a connection"))
+        }
+    },
+    async instances(agentId) {
+      try {
+        return await read([agentId])
+      } catch (err) {
+        failed(err, "reading an agent's connections")
+        return [...(owned.get(agentId)?.values() ?? [])].map((p) => ({ ...p }))
+      }
+    },
+    list() {
+      // Placement and presence checks ask often; a quarter of a second old is fresh enough.
+      if (listed && Date.now() - listed.at < 250) return listed.value
+      const value = (async () => {
+        try {
+          return await read(await redis.smembers(k.ids))
+        } catch (err) {
+          failed(err, "listing connections")
+          listed = null
+          return ownedList()
+        }
+      })()
+      listed = { at: Date.now(), value }
+      return value
+    },
+    /** Writes every connection this replica holds again (after Redis came back empty or from an outage). */
+    async republish() {
+      const all = ownedList()
+      if (all.length === 0) return
+      const pipe = redis.pipeline()
+      for (const p of all) write(pipe, p)
+      await pipe.exec()
+      listed = null
+      o.log.info({ connections: all.length }, "agent registry: connections published to Redis again")
+    },
+    async close() {
+      clearInterval(timer)
+    },
+  }
+}
