@@ -45,18 +45,21 @@ export async function startTestCore(options: TestCoreOptions = {}) {
     options.plugins === undefined || options.plugins === false
       ? undefined
       : { ...TEST_PLUGIN_HOST, ...(options.plugins === true ? {} : options.plugins) }
+  let listenUrl = ""
+  const agents = withListenUrl(options.agents, () => listenUrl)
   const built = createApp({
     db,
     log,
     signingKey: TEST_SIGNING_KEY,
     accessTokenTtlSeconds: 900,
-    ...(options.agents ? { agents: options.agents } : {}),
+    ...(agents ? { agents } : {}),
     plugins,
     ...(options.auth ? { auth: options.auth } : {}),
   })
   const { app, deps, hub } = built
   if (hub) {
     app.listen({ port: 0, hostname: "127.0.0.1" })
+    listenUrl = `http://127.0.0.1:${app.server?.port}`
     await hub.start()
   }
   const url = hub ? `http://127.0.0.1:${app.server?.port}` : null
@@ -112,3 +115,41 @@ export async function startTestCore(options: TestCoreOptions = {}) {
   }
 }
 export type TestCore = Awaited<ReturnType<typeof startTestCore>>
+
+/** A cluster's replicas learn each other's URL from Redis: a test replica's is known once it listens. */
+function withListenUrl(agents: HubOptions | undefined, url: () => string): HubOptions | undefined {
+  if (!agents?.cluster) return agents
+  return { ...agents, cluster: { ...agents.cluster, replicaUrl: url } }
+}
+
+/** Another replica of `core`'s control plane: same database, its own hub and port (give each its own Redis link). */
+export async function startReplica(core: TestCore, agents: HubOptions) {
+  let listenUrl = ""
+  const built = createApp({
+    db: core.db,
+    log: createLogger(process.env.TEST_LOG_LEVEL ?? "silent"),
+    signingKey: TEST_SIGNING_KEY,
+    accessTokenTtlSeconds: 900,
+    agents: withListenUrl(agents, () => listenUrl),
+  })
+  const { app } = built
+  const hub = built.hub as NonNullable<typeof built.hub>
+  app.listen({ port: 0, hostname: "127.0.0.1" })
+  listenUrl = `http://127.0.0.1:${app.server?.port}`
+  await hub.start()
+  return {
+    app,
+    hub,
+    url: listenUrl,
+    fetch: (path: string, init: RequestInit = {}, token?: string) => {
+      const headers = new Headers(init.headers)
+      if (token) headers.set("authorization", `Bearer ${token}`)
+      return app.handle(new Request(`http://localhost${path}`, { ...init, headers }))
+    },
+    async close() {
+      await hub.stop()
+      await app.stop(true)
+      await built.audit.settled()
+    },
+  }
+}
