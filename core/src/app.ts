@@ -116,7 +116,9 @@ export function createApp(options: AppOptions) {
         ? replicaStreamRoute(hub.cluster.replicaSecret, hub, log.child({ module: "replica-link" }))
         : new Elysia({ name: "replica-streams" }),
     )
-    .use(vncRoutes(deps, http, { ...(hub ? { streams: hub } : {}), ...(redis ? { tickets: createRedisTicketStore(redis) } : {}) }))
+    .use(
+      vncRoutes(deps, http, { ...(hub ? { streams: hub } : {}), ...(redis ? { tickets: createRedisTicketStore(redis) } : {}) }),
+    )
     .use(pluginRoutes(deps, http, plugins))
     .use(authRoutes(deps, http, options.auth ?? { cookies: { secure: false } }))
     .use(staticUi())

@@ -131,7 +131,14 @@ if (config.LOCAL_DOCKER_AGENT === "auto") {
     .catch((err) => log.error({ err }, "the local Docker agent could not start"))
 }
 log.info(
-  { port: app.server?.port, database: db.kind, replicaId: hub?.replicaId, redis: redis !== null, migrationsApplied: applied, startMs: Math.round(performance.now() - startedAt) },
+  {
+    port: app.server?.port,
+    database: db.kind,
+    replicaId: hub?.replicaId,
+    redis: redis !== null,
+    migrationsApplied: applied,
+    startMs: Math.round(performance.now() - startedAt),
+  },
   "StreamSpace control plane ready",
 )
 if (setup) {

@@ -97,7 +97,8 @@ export const CoreConfig = Type.Object({
     Type.String({
       pattern: "^rediss?://",
       writeOnly: true,
-      description: "Redis URL (redis://host:6379/0); set it on every replica to run several. Unset → one replica, registry in memory",
+      description:
+        "Redis URL (redis://host:6379/0); set it on every replica to run several. Unset → one replica, registry in memory",
     }),
   ),
   REPLICA_URL: Type.Optional(

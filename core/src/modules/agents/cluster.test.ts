@@ -145,7 +145,9 @@ describe("two replicas on one Redis (fake agent)", () => {
     const path = `${REPLICA_STREAM_PATH}/${sessionId}?window=1048576`
     const unsigned = await b.fetch(path, { headers: { upgrade: "websocket" } })
     expect(unsigned.status).toBe(401)
-    const wrongKey = await b.fetch(path, { headers: { upgrade: "websocket", ...signReplicaRequest("x".repeat(40), "evil", sessionId) } })
+    const wrongKey = await b.fetch(path, {
+      headers: { upgrade: "websocket", ...signReplicaRequest("x".repeat(40), "evil", sessionId) },
+    })
     expect(wrongKey.status).toBe(401)
     const old = signReplicaRequest(SECRET, "replica-a", sessionId, Date.now() - 120_000)
     expect((await b.fetch(path, { headers: { upgrade: "websocket", ...old } })).status).toBe(401)

@@ -1,7 +1,7 @@
 // The agent registry in Redis, shared by every replica: entries expire within seconds unless the replica holding the connection renews them.
 import type { Logger } from "../../infra/log.ts"
 import type { RedisLink } from "../../infra/redis.ts"
-import type { AgentPresence, AgentRegistry, PresencePatch } from "./registry.ts"
+import type { AgentPresence, AgentRegistry } from "./registry.ts"
 
 export interface RedisRegistryOptions {
   redis: RedisLink
@@ -102,10 +102,7 @@ export function createRedisAgentRegistry(o: RedisRegistryOptions): AgentRegistry
     await pipe.exec()
   }
 
-  const timer = setInterval(
-    () => void renew().catch((err) => failed(err, "renewing entries")),
-    Math.max(50, Math.floor(ttl / 3)),
-  )
+  const timer = setInterval(() => void renew().catch((err) => failed(err, "renewing entries")), Math.max(50, Math.floor(ttl / 3)))
 
   return {
     async put(p) {
