@@ -8,9 +8,9 @@ import type { Agent } from "@streamspace/schemas"
 import { type ClusterOptions, createCluster } from "./cluster.ts"
 import { AgentConnection, CloseCode, type ConnectionHandlers, type SocketData } from "./connection.ts"
 import { claimLeadership, isDeposed } from "./fencing.ts"
-import type { Candidate } from "./placement.ts"
 import type { AgentConnections } from "./ports.ts"
-import { type AgentPresence, type AgentRegistry, createMemoryAgentRegistry } from "./registry.ts"
+import { type AgentRegistry, createMemoryAgentRegistry } from "./registry.ts"
+import { createRouter } from "./routing.ts"
 import * as repo from "./repo.ts"
 import { createScheduler } from "./scheduler.ts"
 import { type AgentStream, type StreamHandlers, StreamMux, StreamOpenFailed } from "./streams.ts"
@@ -88,43 +88,20 @@ export function createAgentHub(deps: CoreDeps, options: HubOptions) {
     return true
   }
 
-  /** The leading instance of each agent, on any replica (newest first if several claim it). */
-  const newestLeaders = (presences: AgentPresence[]) => {
-    const leaders = new Map<string, AgentPresence>()
-    for (const p of presences) {
-      const best = leaders.get(p.agentId)
-      if (p.leader && (!best || p.connectedAt > best.connectedAt)) leaders.set(p.agentId, p)
-    }
-    return leaders
-  }
-  /** The replica holding the agent's leading connection when it is another one. */
-  async function elsewhere(agentId: string): Promise<AgentPresence | null> {
-    if (!cluster) return null
-    const p = newestLeaders(await registry.instances(agentId)).get(agentId)
-    return p && p.replicaId !== replicaId ? p : null
-  }
   const deliverHere = (agentId: string, command: Command) => leaderOf(agentId)?.conn.send(command) ?? false
+  const router = createRouter({
+    registry,
+    cluster,
+    replicaId,
+    localLeader(agentId) {
+      const l = leaderOf(agentId)
+      return l && { send: (command) => l.conn.send(command), openStream: (id, h, ms) => l.mux.open(id, h, ms) }
+    },
+  })
 
   const core = createScheduler(
     deps,
-    {
-      candidates: async () =>
-        [...newestLeaders(await registry.list()).values()].map(
-          (p): Candidate => ({
-            agentId: p.agentId,
-            platform: p.platform,
-            cluster: p.cluster,
-            capacity: p.capacity,
-            lastSeenAt: p.lastSeenAt,
-          }),
-        ),
-      reachable: async (agentId) => leaderOf(agentId) !== null || (await elsewhere(agentId)) !== null,
-      async deliver(agentId, command) {
-        if (leaderOf(agentId)) return deliverHere(agentId, command)
-        const p = await elsewhere(agentId)
-        return p && cluster ? cluster.deliver(p.replicaId, agentId, command) : false
-      },
-    },
+    { candidates: router.candidates, reachable: router.reachable, deliver: router.deliver },
     {
       commandTimeoutMs: options.commandTimeoutMs,
       ackTimeoutMs: options.ackTimeoutMs ?? Math.min(2_000, Math.max(100, Math.floor(options.commandTimeoutMs / 8))),
@@ -159,6 +136,7 @@ export function createAgentHub(deps: CoreDeps, options: HubOptions) {
       platform: hello.platform,
       cluster: hello.cluster,
       leader: conn.leader,
+      fencingToken: conn.fencingToken,
       capacity: hello.capacity,
       connectedAt: now,
       lastSeenAt: now,
@@ -198,7 +176,12 @@ export function createAgentHub(deps: CoreDeps, options: HubOptions) {
         const leading = await leads(conn, message.leader, message.fencingToken)
         const becameLeader = leading && !conn.leader
         conn.leader = leading
-        await registry.touch(agentId, conn.id, { capacity: message.capacity, leader: leading, lastSeenAt: Date.now() })
+        await registry.touch(agentId, conn.id, {
+          capacity: message.capacity,
+          leader: leading,
+          fencingToken: conn.fencingToken,
+          lastSeenAt: Date.now(),
+        })
         await repo.recordHeartbeat(deps.sql, agentId, message.capacity, leading ? conn.instanceId : null)
         if (becameLeader) await core.commands.agentReady(agentId)
         if (leading) await core.applyHeartbeat(agentId, message.sessions)
@@ -206,7 +189,7 @@ export function createAgentHub(deps: CoreDeps, options: HubOptions) {
       }
       case "leader.changed": {
         conn.leader = await leads(conn, message.leader, message.fencingToken)
-        await registry.touch(agentId, conn.id, { leader: conn.leader })
+        await registry.touch(agentId, conn.id, { leader: conn.leader, fencingToken: conn.fencingToken })
         if (!conn.leader) {
           live.get(agentId)?.get(conn.instanceId)?.mux.closeAll("this agent replica no longer leads")
           return
@@ -312,10 +295,7 @@ export function createAgentHub(deps: CoreDeps, options: HubOptions) {
     async openStream(sessionId: string, streamHandlers: StreamHandlers, timeoutMs = 10_000): Promise<AgentStream> {
       const session = await findSession(deps, sessionId)
       if (!session?.agentId) throw new StreamOpenFailed("The session is not placed on an agent.")
-      if (leaderOf(session.agentId)) return openLocalStream(sessionId, streamHandlers, timeoutMs)
-      const p = await elsewhere(session.agentId)
-      if (!p || !cluster) throw new StreamOpenFailed("The session's agent is not connected to the control plane.")
-      return cluster.openStream(p.replicaId, sessionId, streamHandlers, timeoutMs)
+      return router.openStream(session.agentId, sessionId, streamHandlers, timeoutMs)
     },
     openLocalStream,
     /** Resolves once every connection has handled what it received (tests use it to avoid sleeping). */

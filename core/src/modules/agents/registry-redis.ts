@@ -117,9 +117,9 @@ export function createRedisAgentRegistry(o: RedisRegistryOptions): AgentRegistry
     async touch(agentId, connectionId, patch) {
       const mine = [...(owned.get(agentId)?.values() ?? [])].find((p) => p.connectionId === connectionId)
       if (!mine) return
-      const stableChanged =
-        (patch.leader !== undefined && patch.leader !== mine.leader) ||
-        (patch.capacity !== undefined && JSON.stringify(patch.capacity) !== JSON.stringify(mine.capacity))
+      const stableChanged = (["leader", "fencingToken", "capacity"] as const).some(
+        (f) => patch[f] !== undefined && JSON.stringify(patch[f]) !== JSON.stringify(mine[f]),
+      )
       Object.assign(mine, patch)
       try {
         if (stableChanged) {

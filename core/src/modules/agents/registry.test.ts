@@ -24,6 +24,7 @@ const presence = (over: Partial<AgentPresence> = {}): AgentPresence => ({
   platform: "docker",
   cluster: "default",
   leader: true,
+  fencingToken: null,
   capacity: { maxSessions: 10, runningSessions: 0 },
   connectedAt: 1_000,
   lastSeenAt: 1_000,

@@ -12,12 +12,30 @@ export interface AgentPresence {
   platform: Platform
   cluster: string
   leader: boolean
+  /** The leader's term (agents with leader election); a higher one outranks a lower one. */
+  fencingToken: number | null
   capacity: Capacity
   connectedAt: number
   lastSeenAt: number
 }
 
-export type PresencePatch = Partial<Pick<AgentPresence, "leader" | "capacity" | "lastSeenAt">>
+export type PresencePatch = Partial<Pick<AgentPresence, "leader" | "fencingToken" | "capacity" | "lastSeenAt">>
+
+/** Each agent's leading instance: the highest term, then the newest connection, if several claim to lead. */
+export function leadersOf(presences: readonly AgentPresence[]): Map<string, AgentPresence> {
+  const leaders = new Map<string, AgentPresence>()
+  for (const p of presences) {
+    if (!p.leader) continue
+    const best = leaders.get(p.agentId)
+    const outranks =
+      !best ||
+      ((p.fencingToken ?? 0) !== (best.fencingToken ?? 0)
+        ? (p.fencingToken ?? 0) > (best.fencingToken ?? 0)
+        : p.connectedAt > best.connectedAt)
+    if (outranks) leaders.set(p.agentId, p)
+  }
+  return leaders
+}
 
 export interface AgentRegistry {
   put(presence: AgentPresence): Promise<void>
