@@ -12,6 +12,7 @@ import { type LocalAgent, startLocalDockerAgent } from "./local-agent.ts"
 import { AUTH_PLUGIN_ID, ensureAuthPlugin } from "./modules/auth/default-plugin.ts"
 import { authOptionsFrom } from "./modules/auth/options.ts"
 import { deriveReplicaSecret } from "./modules/agents/replica-auth.ts"
+import { AllowanceError, parseAllowance } from "./modules/plugins/ssrf-guard.ts"
 import { seedDefaultCatalog } from "./modules/templates/service.ts"
 
 let config: ReturnType<typeof loadConfig>
@@ -54,6 +55,14 @@ if (config.REDIS_URL) {
   }
 }
 const localHost = config.HOST === "0.0.0.0" || config.HOST === "::" ? "127.0.0.1" : config.HOST
+const httpAllowPrivate = config.PLUGIN_HTTP_ALLOW_PRIVATE?.split(",").map((entry) => entry.trim())
+try {
+  parseAllowance(httpAllowPrivate ?? [])
+} catch (e) {
+  if (!(e instanceof AllowanceError)) throw e
+  console.error(`Invalid configuration: PLUGIN_HTTP_ALLOW_PRIVATE: ${e.message}`)
+  process.exit(2)
+}
 // From a checkout, the first-party plugins' index is the default marketplace.
 const bundledMarketplace = join(import.meta.dir, "..", "..", "plugins", "marketplace.json")
 const { app, deps, audit, hub, plugins } = createApp({
@@ -78,6 +87,7 @@ const { app, deps, audit, hub, plugins } = createApp({
     run: config.PLUGINS_ENABLED === "true",
     marketplace: config.PLUGIN_MARKETPLACE ?? (existsSync(bundledMarketplace) ? bundledMarketplace : undefined),
     secretsKey: config.PLUGIN_SECRETS_KEY,
+    httpAllowPrivate,
     // Other replicas' installs and changes reach this one within this time.
     reconcileIntervalMs: 10_000,
   },

@@ -114,6 +114,13 @@ export const CoreConfig = Type.Object({
       description: "HMAC key of replica-to-replica streams, the same on every replica; unset → derived from the access-token key",
     }),
   ),
+  PLUGIN_HTTP_ALLOW_PRIVATE: Type.Optional(
+    Type.String({
+      pattern: "^[^\\s,]+(\\s*,\\s*[^\\s,]+)*$",
+      description:
+        "Comma-separated hosts, addresses or CIDR ranges plugins may fetch although not public (e.g. 10.1.0.0/16,hooks.internal); unset: public addresses only",
+    }),
+  ),
   PLUGIN_SECRETS_KEY: Type.Optional(
     Type.String({
       pattern: "^[0-9a-fA-F]{64}$",

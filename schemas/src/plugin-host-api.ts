@@ -21,6 +21,9 @@ export const HttpRequestInit = Type.Object(
     method: Type.Optional(Type.Union(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"].map((m) => Type.Literal(m)))),
     headers: Type.Optional(Type.Record(Type.String({ maxLength: 256 }), Type.String({ maxLength: 8192 }))),
     body: Type.Optional(Type.String({ maxLength: 1024 * 1024 })),
+    timeoutMs: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 60000, description: "Give up sooner than the operator's limit (never later)" }),
+    ),
   },
   { additionalProperties: false },
 )
@@ -53,8 +56,17 @@ export type UserLookup = Static<typeof UserLookup>
 
 export const HmacAlgorithm = Type.Union([Type.Literal("sha256"), Type.Literal("sha512")])
 export type HmacAlgorithm = Static<typeof HmacAlgorithm>
-export const BinaryEncoding = Type.Union([Type.Literal("hex"), Type.Literal("base64url")])
+export const BinaryEncoding = Type.Union([Type.Literal("hex"), Type.Literal("base64"), Type.Literal("base64url")])
 export type BinaryEncoding = Static<typeof BinaryEncoding>
+/** Text (used as UTF-8), or raw bytes given as base64 (e.g. a Standard Webhooks `whsec_` secret's key). */
+export const HmacKey = Type.Union([
+  Type.String({ minLength: 1, maxLength: 4096 }),
+  Type.Object(
+    { base64: Type.String({ minLength: 1, maxLength: 4096, pattern: "^[A-Za-z0-9+/]+={0,2}$" }) },
+    { additionalProperties: false },
+  ),
+])
+export type HmacKey = Static<typeof HmacKey>
 export const SecretNameArg = Type.String({ minLength: 1, maxLength: 64 })
 
 /** Which grant a call needs; checked on the host, never in the sandbox. */
@@ -106,10 +118,7 @@ export const HOST_API = {
     "crypto",
   ),
   "crypto.hmac": method(
-    argsOpt(
-      [HmacAlgorithm, Type.String({ minLength: 1, maxLength: 4096 }), Type.String({ maxLength: 1024 * 1024 })],
-      BinaryEncoding,
-    ),
+    argsOpt([HmacAlgorithm, HmacKey, Type.String({ maxLength: 1024 * 1024 })], BinaryEncoding),
     Type.String(),
     "crypto",
   ),

@@ -14,9 +14,14 @@ import { findSession, findSessions, sessionUsageOf } from "../sessions/service.t
 import { createUser, findUserByEmail, findUserByName, getUser, updateUser } from "../users/service.ts"
 import { createKvStore } from "./kv-store.ts"
 import { readSecret } from "./secrets.ts"
+import { guardedFetch, type PrivateAllowance, type Resolver } from "./ssrf-guard.ts"
 
-export interface CoreHostOptions extends HostApiOptions {
+export interface CoreHostOptions extends Omit<HostApiOptions, "connect"> {
   secretsKey: () => Promise<Buffer>
+  /** Non-public addresses plugins may still reach (PLUGIN_HTTP_ALLOW_PRIVATE); everything else private is refused. */
+  allowPrivate: PrivateAllowance
+  /** DNS for the SSRF guard (tests); the system resolver by default. */
+  resolve?: Resolver
 }
 
 /** The core's rules (a taken username, the last admin) reach the plugin as a HostCallError with their message. */
@@ -78,6 +83,6 @@ export function createCoreHost(deps: CoreDeps, options: CoreHostOptions): HostAp
         get: async (ctx, name) => readSecret(deps.sql, await options.secretsKey(), ctx.installId, name),
       },
     },
-    options,
+    { ...options, connect: guardedFetch(options.allowPrivate, options.resolve) },
   )
 }

@@ -16,6 +16,7 @@ import { createCoreHost } from "./core-host.ts"
 import { DeniedByPlugin, PluginUnavailable } from "./errors.ts"
 import * as repo from "./repo.ts"
 import { secretsKeySource } from "./secrets.ts"
+import { type PrivateAllowance, parseAllowance, type Resolver } from "./ssrf-guard.ts"
 
 export interface PluginHostOptions {
   /** Run the plugin runtime (a Node child process). Off, installs can be managed but none runs. */
@@ -25,6 +26,13 @@ export interface PluginHostOptions {
   /** PLUGIN_SECRETS_KEY (64 hex characters); unset → generated once and kept in settings. */
   secretsKey?: string
   http?: Partial<HttpLimits>
+  /**
+   * PLUGIN_HTTP_ALLOW_PRIVATE: hosts, addresses and CIDR ranges plugins may fetch although they are not
+   * public (loopback, private, link-local…). Empty: plugins reach public addresses only.
+   */
+  httpAllowPrivate?: readonly string[]
+  /** DNS for the SSRF guard (tests). */
+  httpResolve?: Resolver
   /**
    * How often to re-read the installs and load what another replica installed, changed or
    * disabled (0: never; a single replica sees its own changes at once).
@@ -52,6 +60,7 @@ export class PluginHost {
   private readonly loaded = new Map<string, string>()
   private reconcileTimer: ReturnType<typeof setInterval> | undefined
   private readonly log: Logger
+  private readonly allowPrivate: PrivateAllowance
 
   constructor(
     private readonly deps: CoreDeps,
@@ -60,6 +69,7 @@ export class PluginHost {
     this.marketplace = options.marketplace
     this.secretsKey = secretsKeySource(deps.sql, options.secretsKey)
     this.log = deps.log.child({ module: "plugins" })
+    this.allowPrivate = parseAllowance(options.httpAllowPrivate ?? [])
   }
 
   get running(): boolean {
@@ -75,7 +85,12 @@ export class PluginHost {
     if (!this.options.run || this.supervisor) return this.ready
     const supervisor = new PluginSupervisor({
       ...this.options.supervisor,
-      host: createCoreHost(this.deps, { secretsKey: this.secretsKey, http: this.options.http }),
+      host: createCoreHost(this.deps, {
+        secretsKey: this.secretsKey,
+        http: this.options.http,
+        allowPrivate: this.allowPrivate,
+        resolve: this.options.httpResolve,
+      }),
       log: this.log,
       onStatus: (status) => this.record(status.installId, STATUS_OF[status.state], status.error ?? null),
     })

@@ -39,6 +39,15 @@ test("the http allowlist admits URLs under a prefix of the same origin only", ()
   expect(urlAllowed("file:///etc/passwd", ["file:///"])).toBe(false)
 })
 
+test("a prefix with the host * admits any host and port of its scheme only", () => {
+  expect(urlAllowed("https://hooks.example.com:8443/in", ["https://*"])).toBe(true)
+  expect(urlAllowed("https://hooks.example.com/in", ["https://*/in/"])).toBe(false)
+  expect(urlAllowed("https://hooks.example.com/in/x", ["https://*/in/"])).toBe(true)
+  expect(urlAllowed("http://hooks.example.com/in", ["https://*"])).toBe(false)
+  expect(urlAllowed("https://user:pw@hooks.example.com/", ["https://*"])).toBe(false)
+  expect(urlAllowed("https://*.example.com/", ["https://api.example.com/"])).toBe(false)
+})
+
 test("http.fetch reaches an allowed URL and is refused elsewhere with the allowlist named", async () => {
   const { call } = hostFor({ http: { allow: [`${origin}/api/`] } })
   expect(await call("http.fetch", [`${origin}/api/echo`, { method: "POST", body: "hi" }])).toMatchObject({

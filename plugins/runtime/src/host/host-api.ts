@@ -3,6 +3,7 @@ import type {
   BinaryEncoding,
   CreateUser,
   HmacAlgorithm,
+  HmacKey,
   HostSessionQuery,
   HttpRequestInit,
   HttpResponse,
@@ -54,7 +55,7 @@ export interface HostApi {
   crypto: {
     hashPassword(ctx: HostCallContext, password: string): Promise<string>
     verifyPassword(ctx: HostCallContext, password: string, hash: string): Promise<boolean>
-    hmac(ctx: HostCallContext, algorithm: HmacAlgorithm, key: string, data: string, encoding: Encoding): Promise<string> | string
+    hmac(ctx: HostCallContext, algorithm: HmacAlgorithm, key: HmacKey, data: string, encoding: Encoding): Promise<string> | string
     randomBytes(ctx: HostCallContext, length: number, encoding: Encoding): Promise<string> | string
   }
   secrets: {

@@ -1,4 +1,6 @@
 // Matches a URL against an install's http allowlist of URL prefixes (same origin, path under the prefix).
+// A prefix whose host is `*` (https://*) admits any host and port of that scheme: for plugins whose
+// destinations an admin chooses at run time (webhooks); the core's SSRF guard still keeps them public.
 const parse = (url: string): URL | undefined => {
   try {
     return new URL(url)
@@ -14,7 +16,10 @@ export const urlAllowed = (url: string, allow: readonly string[]): boolean => {
   if (target.username !== "" || target.password !== "") return false
   return allow.some((entry) => {
     const prefix = parse(entry)
-    if (prefix === undefined || prefix.origin !== target.origin) return false
+    if (prefix === undefined) return false
+    if (prefix.hostname === "*") {
+      if (prefix.protocol !== target.protocol) return false
+    } else if (prefix.origin !== target.origin) return false
     const base = prefix.pathname.endsWith("/") ? prefix.pathname : `${prefix.pathname}/`
     return target.pathname === prefix.pathname || target.pathname.startsWith(base)
   })

@@ -18,7 +18,9 @@ export {
 export { type HostApi, type HostCallContext, HostCallError, type LogLevel } from "./host-api.ts"
 export { checkedHost, type CheckedHost, type HostCallOutcome } from "./checked-host.ts"
 export {
+  type Connector,
   createHostApi,
+  fetchWithLimits,
   type HostApiOptions,
   type HostStores,
   type HttpLimits,

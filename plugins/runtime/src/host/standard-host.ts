@@ -30,22 +30,33 @@ const readCapped = async (response: Response, max: number, url: string): Promise
   return Buffer.concat(chunks)
 }
 
+/** How a request leaves the host; the core's connects only to addresses its SSRF guard checked. */
+export type Connector = (url: string, init: RequestInit) => Promise<Response>
+
 /** fetch with a deadline, a size cap, and no redirects followed (a redirect could leave the allowlist). */
-export const fetchWithLimits = async (url: string, init: HttpRequestInit, limits: HttpLimits): Promise<HttpResponse> => {
+export const fetchWithLimits = async (
+  url: string,
+  init: HttpRequestInit,
+  limits: HttpLimits,
+  connect: Connector = fetch,
+): Promise<HttpResponse> => {
+  // A plugin may ask for less time than the operator allows (e.g. to stay inside its own call deadline), never more.
+  const timeoutMs = Math.min(init.timeoutMs ?? limits.timeoutMs, limits.timeoutMs)
   let response: Response
   try {
-    response = await fetch(url, {
+    response = await connect(url, {
       method: init.method ?? "GET",
       headers: init.headers,
       body: init.body,
       redirect: "manual",
-      signal: AbortSignal.timeout(limits.timeoutMs),
+      signal: AbortSignal.timeout(timeoutMs),
     })
   } catch (error) {
+    if (error instanceof HostCallError) throw error
     const timedOut = error instanceof DOMException && error.name === "TimeoutError"
     throw new HostCallError(
       "HOST_CALL_FAILED",
-      timedOut ? `${url} did not answer within ${limits.timeoutMs} ms.` : `Fetching ${url} failed: ${(error as Error).message}`,
+      timedOut ? `${url} did not answer within ${timeoutMs} ms.` : `Fetching ${url} failed: ${(error as Error).message}`,
     )
   }
   const body = await readCapped(response, limits.maxResponseBytes, url)
@@ -66,6 +77,8 @@ export interface HostApiOptions {
   passwordHashing?: { memoryCost: number; timeCost: number }
   /** The clock plugins see; tests may pin it. */
   now?: () => number
+  /** How http.fetch connects (default: the global fetch). */
+  connect?: Connector
 }
 
 export const createHostApi = (stores: HostStores, options: HostApiOptions = {}): HostApi => {
@@ -78,7 +91,7 @@ export const createHostApi = (stores: HostStores, options: HostApiOptions = {}):
     sessions: stores.sessions,
     users: stores.users,
     secrets: stores.secrets,
-    http: { fetch: (_ctx, url, init) => fetchWithLimits(url, init, http) },
+    http: { fetch: (_ctx, url, init) => fetchWithLimits(url, init, http, options.connect) },
     crypto: {
       hashPassword: (_ctx, password) => Bun.password.hash(password, { algorithm: "argon2id", ...hashing }),
       verifyPassword: async (_ctx, password, hash) => {
@@ -88,7 +101,10 @@ export const createHostApi = (stores: HostStores, options: HostApiOptions = {}):
           return false // not a hash we know: it cannot match
         }
       },
-      hmac: (_ctx, algorithm, key, data, encoding) => createHmac(algorithm, key).update(data).digest(encoding),
+      hmac: (_ctx, algorithm, key, data, encoding) =>
+        createHmac(algorithm, typeof key === "string" ? key : Buffer.from(key.base64, "base64"))
+          .update(data)
+          .digest(encoding),
       randomBytes: (_ctx, length, encoding) => encode(crypto.getRandomValues(new Uint8Array(length)), encoding),
     },
     clock: { now: () => now() },
