@@ -3,6 +3,7 @@ import { type Static, type TSchema, Type } from "@sinclair/typebox"
 import { Uuid } from "./common.ts"
 import { AUTH_HOOK_SHAPES as AUTH, authFallback as denied } from "./plugin-auth-hooks.ts"
 import { HookUser } from "./plugin-hook-user.ts"
+import { PluginActionInput, PluginActionOutput } from "./plugin-actions.ts"
 import { Resources } from "./template.ts"
 
 export { HookUser }
@@ -47,6 +48,12 @@ export const HOOKS = {
     input: SessionBeforeCreateInput,
     output: SessionBeforeCreateOutput,
     fallback: (mode, reason) => (mode === "open" ? { allow: true } : { allow: false, code: "PLUGIN_UNAVAILABLE", reason }),
+  }),
+  /** An admin action the manifest declares (`actions`); the core has checked the caller and the input. */
+  "plugin.action": hook({
+    input: PluginActionInput,
+    output: PluginActionOutput,
+    fallback: (_mode, reason) => ({ ok: false as const, status: 503 as const, code: "PLUGIN_UNAVAILABLE", message: reason }),
   }),
   "auth.setup": hook({ ...AUTH["auth.setup"], fallback: denied }),
   "auth.signIn": hook({ ...AUTH["auth.signIn"], fallback: denied }),

@@ -1,5 +1,6 @@
 // The plugin manifest (manifest.json): identity, host API range, hooks, events, permissions, limits, config.
 import { type Static, Type } from "@sinclair/typebox"
+import { PluginActionDeclaration } from "./plugin-actions.ts"
 import { FailMode, HookNameSchema } from "./plugin-hooks.ts"
 
 export const PluginId = Type.String({
@@ -79,6 +80,12 @@ export const PluginManifest = Type.Object(
     hostApi: Type.String({ minLength: 1, maxLength: 64, description: "semver range of host:api versions, e.g. ^1.0.0" }),
     hooks: Type.Array(HookBinding, { maxItems: 64, default: [] }),
     events: Type.Array(EventPattern, { maxItems: 64, default: [] }),
+    actions: Type.Optional(
+      Type.Array(PluginActionDeclaration, {
+        maxItems: 64,
+        description: "Admin actions, run through the plugin.action hook (which the manifest must then declare)",
+      }),
+    ),
     permissions: PluginPermissions,
     limits: PluginLimits,
     configSchema: Type.Object(

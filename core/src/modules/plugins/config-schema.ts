@@ -27,24 +27,35 @@ export function configValidator(configSchema: Record<string, unknown>): Validate
   return validate
 }
 
-const fieldOf = (e: ErrorObject): string => {
+const fieldOf = (e: ErrorObject, prefix: string): string => {
   const extra =
     e.keyword === "required"
       ? `/${String(e.params.missingProperty)}`
       : e.keyword === "additionalProperties"
         ? `/${String(e.params.additionalProperty)}`
         : ""
-  return `/config${e.instancePath}${extra}`
+  return `${prefix}${e.instancePath}${extra}`
 }
 
-/** The config with the schema's defaults filled in, or a 422 naming each failing field under /config. */
-export function validateConfig(configSchema: Record<string, unknown>, config: unknown): Record<string, unknown> {
-  const validate = configValidator(configSchema)
-  const copy = structuredClone(config ?? {})
+/**
+ * The value with the schema's defaults filled in, or a 422 (`code`) naming each failing field under `prefix`.
+ * Serves per-install config (/config) and admin action input (the request body, prefix "").
+ */
+export function validateAgainst(
+  schema: Record<string, unknown>,
+  value: unknown,
+  prefix: string,
+  code: string,
+): Record<string, unknown> {
+  const validate = configValidator(schema)
+  const copy = structuredClone(value ?? {})
   if (validate(copy)) return copy as Record<string, unknown>
   const errors: FieldError[] = (validate.errors ?? [])
     .slice(0, 20)
-    .map((e) => ({ field: fieldOf(e), message: e.message ?? "is not valid" }))
-  const first = errors[0] ?? { field: "/config", message: "is not valid" }
-  throw new PluginRejected("PLUGIN_CONFIG_INVALID", `${first.field}: ${first.message}`, errors)
+    .map((e) => ({ field: fieldOf(e, prefix), message: e.message ?? "is not valid" }))
+  const first = errors[0] ?? { field: prefix || "/", message: "is not valid" }
+  throw new PluginRejected(code, `${first.field}: ${first.message}`, errors)
 }
+
+export const validateConfig = (configSchema: Record<string, unknown>, config: unknown): Record<string, unknown> =>
+  validateAgainst(configSchema, config, "/config", "PLUGIN_CONFIG_INVALID")

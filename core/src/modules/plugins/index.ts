@@ -4,6 +4,8 @@ import {
   IdParams,
   InstallPlugin,
   MarketplaceEntry,
+  PluginActionDeclaration,
+  PluginActionParams,
   PluginInstall,
   PluginInstallDetail,
   SecretParams,
@@ -13,6 +15,7 @@ import { Elysia, t } from "elysia"
 import type { CoreDeps } from "../../deps.ts"
 import type { HttpPlugins } from "../../http/plugins.ts"
 import type { PluginHost } from "./plugin-host.ts"
+import { listActions, runAction } from "./actions.ts"
 import * as plugins from "./service.ts"
 
 const tags = ["plugins"]
@@ -135,5 +138,41 @@ export const pluginRoutes = (deps: CoreDeps, http: HttpPlugins, host: PluginHost
         audit: "plugin.secret.delete",
         params: SecretParams,
         detail: { summary: "Delete one of the plugin's secrets", tags },
+      },
+    )
+    .get("/:id/actions", ({ params }) => listActions(deps, params.id), {
+      auth: "admin",
+      params: IdParams,
+      response: { 200: t.Array(PluginActionDeclaration) },
+      detail: { summary: "The admin actions a plugin offers (declared in its manifest)", tags },
+    })
+    .get(
+      "/:id/actions/:action",
+      ({ params, query, user }) => runAction(deps, host, params.id, params.action, query, user, "GET"),
+      {
+        auth: "admin",
+        params: PluginActionParams,
+        query: t.Record(t.String(), t.String()),
+        response: { 200: t.Unknown() },
+        detail: { summary: "Run a read-only plugin action (e.g. a delivery log); the query is its input", tags },
+      },
+    )
+    .post(
+      "/:id/actions/:action",
+      ({ params, body, user, audit }) => {
+        // The input is not audited: it may hold what the plugin treats as secret.
+        audit.detail = { action: params.action }
+        return runAction(deps, host, params.id, params.action, body ?? {}, user, "POST")
+      },
+      {
+        auth: "admin",
+        audit: "plugin.action",
+        params: PluginActionParams,
+        body: t.Optional(t.Record(t.String(), t.Unknown())),
+        response: { 200: t.Unknown() },
+        detail: {
+          summary: "Run a plugin's admin action with a JSON object as input; its answer is the plugin's result",
+          tags,
+        },
       },
     )

@@ -8,7 +8,14 @@ import {
   PluginSupervisor,
   type SupervisorOptions,
 } from "@streamspace/plugin-runtime/host"
-import type { HookInput, HookName, PluginError, PluginInstallStatus } from "@streamspace/schemas"
+import type {
+  HookInput,
+  HookName,
+  PluginActionInput,
+  PluginActionOutput,
+  PluginError,
+  PluginInstallStatus,
+} from "@streamspace/schemas"
 import type { CoreDeps } from "../../deps.ts"
 import type { Logger } from "../../infra/log.ts"
 import type { SessionPolicy } from "../sessions/ports.ts"
@@ -195,6 +202,17 @@ export class PluginHost {
   async runHook<H extends HookName>(hook: H, input: HookInput<H>, until?: (outcome: HookOutcome<H>) => boolean) {
     await this.ready
     return (await this.supervisor?.runHook(hook, input, until)) ?? []
+  }
+
+  /**
+   * One install's plugin.action hook; undefined when this replica does not run it (runtime off, or the
+   * install is not loaded here). A failure or timeout answers 503 PLUGIN_UNAVAILABLE through the hook's fallback.
+   */
+  async runAction(installId: string, input: PluginActionInput): Promise<PluginActionOutput | undefined> {
+    await this.ready
+    const supervisor = this.supervisor
+    if (supervisor === undefined || !supervisor.hookSubscribers("plugin.action").includes(installId)) return undefined
+    return (await supervisor.callHook("plugin.action", installId, input)).output
   }
 
   /** Which plugin an install is (for messages and logs). */

@@ -37,6 +37,22 @@ test("a manifest listing a hook twice is refused, naming the field", () => {
   )
 })
 
+test("actions need the plugin.action hook, and each name once", () => {
+  const action = { name: "ping", description: "Sends a test" }
+  expect(() => checkManifest(manifest({ actions: [action] }))).toThrow(
+    new PluginInstallError(
+      "PLUGIN_MANIFEST_INVALID",
+      "The manifest declares actions but not the plugin.action hook that runs them.",
+      "/hooks",
+    ),
+  )
+  const hooks = [{ name: "plugin.action" as const, failMode: "closed" as const }]
+  expect(() => checkManifest(manifest({ hooks, actions: [action, action] }))).toThrow(
+    new PluginInstallError("PLUGIN_MANIFEST_INVALID", "The manifest lists action ping twice.", "/actions"),
+  )
+  expect(checkManifest(manifest({ hooks, actions: [action] })).actions).toEqual([action])
+})
+
 test("a hostApi that is not a semver range is refused (Bun.semver alone would read it as *)", () => {
   expect(() => checkManifest(manifest({ hostApi: "latest please" }))).toThrow('hostApi "latest please" is not a semver range')
   for (const ok of ["^1.0.0", "~1", "1.x", ">=1.0.0 <2", "1.0.0 - 1.5.0", "^0.9.0 || ^1.0.0", "*"])

@@ -60,6 +60,18 @@ export const checkManifest = (value: unknown): PluginManifest => {
   if (repeated !== undefined) {
     throw new PluginInstallError("PLUGIN_MANIFEST_INVALID", `The manifest lists hook ${repeated} twice.`, "/hooks")
   }
+  const actions = (manifest.actions ?? []).map((a) => a.name)
+  const repeatedAction = actions.find((name, i) => actions.indexOf(name) !== i)
+  if (repeatedAction !== undefined) {
+    throw new PluginInstallError("PLUGIN_MANIFEST_INVALID", `The manifest lists action ${repeatedAction} twice.`, "/actions")
+  }
+  if (actions.length > 0 && !hooks.includes("plugin.action")) {
+    throw new PluginInstallError(
+      "PLUGIN_MANIFEST_INVALID",
+      "The manifest declares actions but not the plugin.action hook that runs them.",
+      "/hooks",
+    )
+  }
   // Bun.semver reads anything it cannot parse as "*", so the range is checked here first.
   if (!isSemverRange(manifest.hostApi)) {
     throw new PluginInstallError(
