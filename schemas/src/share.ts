@@ -1,6 +1,7 @@
 // Session shares: the owner lets another user watch (`view`) or use (`control`) a session's desktop.
 import { type Static, Type } from "@sinclair/typebox"
 import { Nullable, Timestamp, Uuid } from "./common.ts"
+import { SessionState } from "./session.ts"
 import { Username } from "./user.ts"
 
 export const ShareLevel = Type.Union([Type.Literal("view"), Type.Literal("control")], {
@@ -32,3 +33,17 @@ export const CreateShare = Type.Object(
 export type CreateShare = Static<typeof CreateShare>
 
 export const ShareParams = Type.Object({ id: Uuid, shareId: Uuid })
+
+/** A session someone else shared with the caller, with what the portal shows about it. */
+export const SharedSession = Type.Object({
+  shareId: Uuid,
+  sessionId: Uuid,
+  level: ShareLevel,
+  expiresAt: Nullable(Timestamp),
+  sharedAt: Timestamp,
+  owner: Username,
+  ownerDisplayName: Type.String(),
+  templateName: Type.String(),
+  state: SessionState,
+})
+export type SharedSession = Static<typeof SharedSession>

@@ -1,5 +1,5 @@
 // Routes: viewer tickets, session shares, and (relay.ts) the browser's desktop WebSocket.
-import { CreateShare, IdParams, Share, ShareParams, Uuid, ViewerTicket, ViewerTicketQuery } from "@streamspace/schemas"
+import { CreateShare, IdParams, Share, SharedSession, ShareParams, Uuid, ViewerTicket, ViewerTicketQuery } from "@streamspace/schemas"
 import { Elysia, t } from "elysia"
 import type { CoreDeps } from "../../deps.ts"
 import { MalformedRequest, ServiceUnavailable } from "../../http/errors.ts"
@@ -125,7 +125,10 @@ export function vncRoutes(deps: CoreDeps, http: HttpPlugins, options: VncOptions
     )
     .get("/shares", ({ user }) => vnc.sharedWithMe(ctx, user), {
       auth: "user",
-      response: { 200: t.Array(Share) },
-      detail: { summary: "Sessions other users share with you", tags: ["vnc"] },
+      response: { 200: t.Array(SharedSession) },
+      detail: {
+        summary: "Sessions other users share with you that still have a desktop, with owner, app and state",
+        tags: ["vnc"],
+      },
     })
 }

@@ -1,5 +1,5 @@
 // SQL for session shares. Only the vnc service calls it.
-import type { Share, ShareLevel } from "@streamspace/schemas"
+import type { Share, SharedSession, ShareLevel } from "@streamspace/schemas"
 import type { Sql } from "../../infra/db/connect.ts"
 
 const columns = (sql: Sql) => sql`s.id, s.session_id, s.user_id, u.username, s.level, s.expires_at, s.created_at, s.created_by`
@@ -27,10 +27,17 @@ export const listSharesOfSession = (sql: Sql, sessionId: string) =>
   sql<Share[]>`select ${columns(sql)} from session_shares s join users u on u.id = s.user_id
     where s.session_id = ${sessionId} order by s.created_at`
 
-/** Shares granted to a user that have not expired. */
-export const listLiveSharesOfUser = (sql: Sql, userId: string) =>
-  sql<Share[]>`select ${columns(sql)} from session_shares s join users u on u.id = s.user_id
-    where s.user_id = ${userId} and (s.expires_at is null or s.expires_at > now()) order by s.created_at desc`
+/**
+ * Live shares granted to a user, of sessions that still have a desktop, with what the portal lists.
+ * Read-only join on sessions and users: one query for a list the portal shows on every visit.
+ */
+export const listSharedWith = (sql: Sql, userId: string) =>
+  sql<SharedSession[]>`select s.id as share_id, s.session_id, s.level, s.expires_at, s.created_at as shared_at,
+      o.username as owner, o.display_name as owner_display_name, x.template_name, x.state
+    from session_shares s join sessions x on x.id = s.session_id join users o on o.id = x.user_id
+    where s.user_id = ${userId} and (s.expires_at is null or s.expires_at > now())
+      and x.state not in ('stopped', 'failed')
+    order by s.created_at desc`
 
 /** The user's share of a session if it has not expired. */
 export const findLiveShare = async (sql: Sql, sessionId: string, userId: string) =>

@@ -103,7 +103,7 @@ export async function listShares(ctx: VncContext, owner: Principal, sessionId: s
   return repo.listSharesOfSession(ctx.deps.sql, sessionId)
 }
 
-export const sharedWithMe = (ctx: VncContext, user: Principal) => repo.listLiveSharesOfUser(ctx.deps.sql, user.id)
+export const sharedWithMe = (ctx: VncContext, user: Principal) => repo.listSharedWith(ctx.deps.sql, user.id)
 
 /** Removes the share and ends that user's open streams of the session at once. */
 export async function revokeShare(ctx: VncContext, owner: Principal, sessionId: string, shareId: string): Promise<void> {

@@ -86,17 +86,22 @@ describe("shares", () => {
     expect(list[0].level).toBe("control")
   })
 
-  test("the grantee sees what is shared with them; an expired share gives nothing", async () => {
+  test("the grantee sees what is shared with them, with owner, app and state; expired shares and ended sessions give nothing", async () => {
     const [alice, bob] = await core.users("alice-s2", "bob-s2")
     const live = await sessionOf(alice!)
     const soon = await sessionOf(alice!)
+    const ended = await sessionOf(alice!)
     await share(alice!, live, { username: "bob-s2", level: "view" })
+    await share(alice!, ended, { username: "bob-s2", level: "view" })
+    expect((await alice!.fetch(`/api/v1/sessions/${ended}`, { method: "DELETE" })).ok).toBe(true)
     await share(alice!, soon, { username: "bob-s2", level: "control", expiresAt: new Date(Date.now() + 300).toISOString() })
     expect((await connect(bob!, soon)).status).toBe(200)
     await Bun.sleep(400)
     expect((await connect(bob!, soon)).status).toBe(404)
     const mine = await (await bob!.fetch("/api/v1/shares")).json()
-    expect(mine.map((s: { sessionId: string }) => s.sessionId)).toEqual([live])
+    expect(mine).toEqual([
+      expect.objectContaining({ sessionId: live, level: "view", owner: "alice-s2", templateName: "xterm", state: "pending" }),
+    ])
   })
 
   test("revoking a share takes access away; only the owner or an admin may manage shares", async () => {
