@@ -11,6 +11,8 @@ declare module "vue-router" {
     public?: boolean
     /** The least role that may open the page. */
     role?: Role
+    /** Fills the tab without the app bar and navigation (the desktop viewer). */
+    bare?: boolean
   }
 }
 
@@ -24,6 +26,12 @@ export const routes: RouteRecordRaw[] = [
   },
   { path: "/catalog", name: "catalog", component: () => import("@/pages/CatalogPage.vue"), meta: { title: "Catalog" } },
   { path: "/sessions", name: "sessions", component: () => import("@/pages/SessionsPage.vue"), meta: { title: "My sessions" } },
+  {
+    path: "/sessions/:id/view",
+    name: "viewer",
+    component: () => import("@/pages/ViewerPage.vue"),
+    meta: { title: "Desktop", bare: true },
+  },
   { path: "/api-keys", name: "api-keys", component: () => import("@/pages/ApiKeysPage.vue"), meta: { title: "API keys" } },
   {
     path: "/admin",

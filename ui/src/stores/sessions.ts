@@ -20,6 +20,13 @@ export const useSessionsStore = defineStore("sessions", () => {
     byId.value = new Map(page.items.map((s) => [s.id, s]))
   }
 
+  /** One session of the user's own (admins: anyone's); 404 for sessions only shared with them. */
+  async function fetchOne(id: string): Promise<Session> {
+    const session = await call((api) => api.sessions({ id }).get())
+    upsert(session)
+    return session
+  }
+
   async function launch(templateId: string): Promise<Session> {
     const created = await call((api) => api.sessions.post({ templateId }))
     upsert(created)
@@ -41,5 +48,5 @@ export const useSessionsStore = defineStore("sessions", () => {
     upsert(await call((api) => api.sessions({ id }).wake.post()))
   }
 
-  return { byId, mine, upsert, load, launch, end, hibernate, wake }
+  return { byId, mine, upsert, load, fetchOne, launch, end, hibernate, wake }
 })

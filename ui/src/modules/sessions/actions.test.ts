@@ -6,20 +6,20 @@ import { actionsFor } from "./actions.ts"
 const inState = (state: SessionState) => ({ state }) as Session
 
 describe("what a session offers", () => {
-  test("an active session can be shared and stopped, a finished one removed from the list", () => {
-    expect(actionsFor(inState("pending")).map((a) => a.id)).toEqual(["share", "stop"])
+  test("an active session can be connected to, shared and stopped, a finished one removed from the list", () => {
+    expect(actionsFor(inState("pending")).map((a) => a.id)).toEqual(["connect", "share", "stop"])
     expect(actionsFor(inState("stopped")).map((a) => a.id)).toEqual(["remove"])
     expect(actionsFor(inState("failed")).map((a) => a.id)).toEqual(["remove"])
   })
 
   test("a running session can be hibernated, a hibernated one woken", () => {
-    expect(actionsFor(inState("running")).map((a) => a.id)).toEqual(["hibernate", "share", "stop"])
-    expect(actionsFor(inState("hibernated")).map((a) => a.id)).toEqual(["wake", "share", "stop"])
+    expect(actionsFor(inState("running")).map((a) => a.id)).toEqual(["connect", "hibernate", "share", "stop"])
+    expect(actionsFor(inState("hibernated")).map((a) => a.id)).toEqual(["connect", "wake", "share", "stop"])
   })
 
   test("while a session changes state it offers no hibernate or wake, and a stopping one offers nothing", () => {
     for (const state of ["starting", "hibernating", "waking"] as const)
-      expect(actionsFor(inState(state)).map((a) => a.id)).toEqual(["share", "stop"])
+      expect(actionsFor(inState(state)).map((a) => a.id)).toEqual(["connect", "share", "stop"])
     expect(actionsFor(inState("stopping"))).toEqual([])
   })
 

@@ -1,8 +1,7 @@
-// What a user can do with a session, per state. An action is listed once the control plane offers
-// its route: connect joins here when the VNC relay's desktop WebSocket lands.
-import { isTerminal, type Session } from "@streamspace/schemas"
+// What a user can do with a session, per state.
+import { isTerminal, type Session, type SessionState } from "@streamspace/schemas"
 
-export type SessionActionId = "hibernate" | "wake" | "share" | "stop" | "remove"
+export type SessionActionId = "connect" | "hibernate" | "wake" | "share" | "stop" | "remove"
 
 export interface SessionAction {
   id: SessionActionId
@@ -11,7 +10,11 @@ export interface SessionAction {
   confirm: string | null
 }
 
+/** A viewer may open these: the relay waits for a starting session and wakes a hibernated one. */
+export const canConnect = (state: SessionState) => !isTerminal(state) && state !== "stopping"
+
 const ACTIONS: readonly (SessionAction & { offered: (s: Session) => boolean })[] = [
+  { id: "connect", label: "Connect", confirm: null, offered: (s) => canConnect(s.state) },
   { id: "hibernate", label: "Hibernate", confirm: null, offered: (s) => s.state === "running" },
   { id: "wake", label: "Wake", confirm: null, offered: (s) => s.state === "hibernated" },
   { id: "share", label: "Share", confirm: null, offered: (s) => !isTerminal(s.state) && s.state !== "stopping" },
