@@ -45,17 +45,37 @@ export function ensurePluginsBuilt() {
   if (build.exitCode !== 0) throw new Error(`The first-party plugins did not build:\n${build.stdout}\n${build.stderr}`)
 }
 
-export async function startControlPlane(): Promise<ControlPlane> {
+export interface ControlPlaneOptions {
+  /**
+   * Run the all-in-one local Docker agent under this name (real containers from the desktop image);
+   * its containers and volumes are removed on stop. Unset: no agent, sessions stay pending.
+   */
+  dockerAgent?: string
+}
+
+async function removeDockerLeftovers(agentName: string) {
+  const docker = async (...args: string[]) => {
+    const p = Bun.spawn(["docker", ...args], { stdout: "pipe", stderr: "ignore" })
+    return (await new Response(p.stdout).text()).trim()
+  }
+  const containers = await docker("ps", "-aq", "--filter", `label=streamspace.agent=${agentName}`)
+  if (containers) await docker("rm", "-f", ...containers.split("\n"))
+  const volumes = await docker("volume", "ls", "-q", "--filter", `label=streamspace.agent=${agentName}`)
+  if (volumes) await docker("volume", "rm", "-f", ...volumes.split("\n"))
+}
+
+export async function startControlPlane(options: ControlPlaneOptions = {}): Promise<ControlPlane> {
   const dir = mkdtempSync(join(tmpdir(), "streamspace-e2e-"))
   const dataDir = join(dir, "data")
   const seed = Bun.spawnSync(["bun", "run", join(UI, "e2e", "seed.ts"), dataDir], { cwd: REPO, stdout: "pipe", stderr: "pipe" })
   if (seed.exitCode !== 0) throw new Error(`Seeding the database failed:\n${seed.stderr}`)
   const keys = JSON.parse(seed.stdout.toString().trim().split("\n").at(-1) ?? "{}") as { adminKey: string; userKey: string }
 
-  // No local Docker agent: launched sessions must stay pending, whatever this machine runs.
+  // Without a local Docker agent launched sessions stay pending, whatever this machine runs.
   const env: Record<string, string | undefined> = {
     ...process.env,
-    LOCAL_DOCKER_AGENT: "off",
+    LOCAL_DOCKER_AGENT: options.dockerAgent ? "auto" : "off",
+    LOCAL_DOCKER_AGENT_NAME: options.dockerAgent,
     PORT: "0",
     HOST: "127.0.0.1",
     DATA_DIR: dataDir,
@@ -91,6 +111,7 @@ export async function startControlPlane(): Promise<ControlPlane> {
     async stop() {
       proc.kill("SIGTERM")
       await proc.exited
+      if (options.dockerAgent) await removeDockerLeftovers(options.dockerAgent)
       rmSync(dir, { recursive: true, force: true })
     },
   }

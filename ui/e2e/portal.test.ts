@@ -88,7 +88,7 @@ describe("the portal against the real control plane", () => {
     await page.waitForURL(/\/sessions$/)
     const row = page.locator('[data-test="sessions-table"] tbody tr', { hasText: "terminal" })
     await visible(row.locator('[data-test="state-pending"]'))
-    expect((await row.locator("button").allTextContents()).map((t) => t.trim())).toEqual(["Share", "Stop"])
+    expect((await row.locator("button, a.v-btn").allTextContents()).map((t) => t.trim())).toEqual(["Connect", "Share", "Stop"])
     await browser.shot("04-my-sessions")
 
     await row.locator('[data-test="action-share"]').click()

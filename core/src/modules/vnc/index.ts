@@ -1,5 +1,14 @@
 // Routes: viewer tickets, session shares, and (relay.ts) the browser's desktop WebSocket.
-import { CreateShare, IdParams, Share, SharedSession, ShareParams, Uuid, ViewerTicket, ViewerTicketQuery } from "@streamspace/schemas"
+import {
+  CreateShare,
+  IdParams,
+  Share,
+  SharedSession,
+  ShareParams,
+  Uuid,
+  ViewerTicket,
+  ViewerTicketQuery,
+} from "@streamspace/schemas"
 import { Elysia, t } from "elysia"
 import type { CoreDeps } from "../../deps.ts"
 import { MalformedRequest, ServiceUnavailable } from "../../http/errors.ts"
