@@ -78,7 +78,8 @@ const pluginDirs = [
     .filter((dir) => dir !== "plugins/runtime"),
 ]
 const dbSuitePaths = withTests(["core", "sdk", "schemas"])
-const otherPaths = withTests(["agents", ...pluginDirs, "images", "bench"])
+// deploy/ holds the multi-replica tests (HAProxy, Redis, PostgreSQL, Docker): they need PostgreSQL whatever --db says.
+const otherPaths = withTests(["agents", ...pluginDirs, "images", "bench", "deploy"])
 
 /** The plugin runtime's node:test suite, run by Node 20 on the bundled test files. */
 async function nodeSuite() {
