@@ -19,6 +19,8 @@ export interface HaStackOptions {
   /** Docker agents, each registered under its own name and run as a real process through HAProxy. */
   agents: number
   heartbeatIntervalMs?: number
+  /** The agents' STREAMSPACE_URLS (default: HAProxy only), e.g. one replica first to put every agent there. */
+  agentUrls?: (ha: LocalHa) => string
 }
 
 export interface StackAgent {
@@ -90,7 +92,7 @@ export async function startHaStack(o: HaStackOptions) {
       process: null,
       start() {
         agent.process = startAgentProcess({
-          STREAMSPACE_URLS: ha.url,
+          STREAMSPACE_URLS: o.agentUrls?.(ha) ?? ha.url,
           STREAMSPACE_AGENT_TOKEN: reg.token,
           AGENT_NAME: name,
           AGENT_INSTANCE_ID: `${name}-1`,
