@@ -14,6 +14,7 @@ import type { Logger } from "pino"
 import type { BackoffOptions } from "./backoff.ts"
 import { CommandRouter } from "./command-router.ts"
 import { HubConnection } from "./hub-connection.ts"
+import type { DeposedReason, LeaderElector } from "./leader/leader-elector.ts"
 import type { SessionDriver } from "./session-driver.ts"
 import { type StreamConnector, StreamEndpoint } from "./stream-endpoint.ts"
 import { vncConnector } from "./vnc-connector.ts"
@@ -31,8 +32,12 @@ export interface AgentRuntimeOptions {
   backoff?: BackoffOptions
   /** Where streams go; default: the session's VNC server through the RFB security proxy. */
   connector?: StreamConnector
-  /** Whether this replica leads (leader election is another module's job); default: always. */
-  isLeader?: () => boolean
+  /**
+   * Several replicas of one agent: only the elected one executes commands and holds streams; the others stay
+   * connected as followers. The runtime starts it with itself and stops (releases) it first on stop().
+   * Without one, this replica always leads.
+   */
+  elector?: LeaderElector
 }
 
 export type AgentStatus = "connecting" | "online" | "refused" | "stopped"
@@ -79,20 +84,33 @@ export class AgentRuntime {
       options.backoff,
     )
     const send = (message: AgentMessage) => this.hub.send(JSON.stringify(message))
-    this.router = new CommandRouter(driver, send, { sessionChanged: (r) => this.track(r) }, log)
+    const mayAct = () => this.leader
+    this.router = new CommandRouter(driver, send, { sessionChanged: (r) => this.track(r) }, log, mayAct)
     this.streams = new StreamEndpoint(options.connector ?? vncConnector(driver), send, (f) => void this.hub.send(f), log)
+    options.elector?.onElected((fencingToken) => this.elected(fencingToken))
+    options.elector?.onDeposed((reason) => this.deposed(reason))
   }
 
-  private get leader(): boolean {
-    return this.options.isLeader?.() ?? true
+  /** Asked at every decision to act, not cached: a lease that ran out while this process was paused counts at once. */
+  get leader(): boolean {
+    return this.options.elector?.isLeader ?? true
+  }
+
+  /** What hello and heartbeats say about leadership. */
+  private get term(): { leader: boolean; fencingToken?: number } {
+    const token = this.options.elector?.fencingToken ?? null
+    return token === null ? { leader: this.leader } : { leader: true, fencingToken: token }
   }
 
   start(): void {
     this.status = "connecting"
     this.hub.start()
+    this.options.elector?.start()
   }
 
-  stop(): void {
+  /** Stops; with an elector, releases the lease first (a follower takes over at once) and says so to the core. */
+  async stop(): Promise<void> {
+    await this.options.elector?.stop()
     this.status = "stopped"
     this.stopBeating()
     this.hub.stop()
@@ -128,7 +146,7 @@ export class AgentRuntime {
       cluster: this.options.cluster ?? "default",
       version: this.options.version,
       capacity,
-      leader: this.leader,
+      ...this.term,
     })
   }
 
@@ -142,6 +160,8 @@ export class AgentRuntime {
     const message: CoreMessage = decoded.message
     if (message.type === "welcome") this.welcomed(message)
     else if (message.type === "command") this.router.handle(message)
+    else if (message.type === "stream.open" && !this.leader)
+      this.send({ type: "stream.close", streamId: message.streamId, reason: "this agent replica does not lead" })
     else if (message.type === "stream.open") void this.streams.open(message)
     else if (message.type === "stream.close") this.streams.close(message.streamId)
   }
@@ -151,7 +171,8 @@ export class AgentRuntime {
     this.hub.connected()
     this.status = "online"
     this.options.log.info({ agentId: welcome.agentId, sessions: welcome.sessions.length }, "welcomed by the control plane")
-    this.router.holdUntil(this.reconcile(welcome.sessions))
+    // Only the leader reconciles: it removes containers the core does not know, and a follower's view may be stale.
+    if (this.leader) this.router.holdUntil(this.reconcile(welcome.sessions))
     this.stopBeating()
     this.heartbeat = setInterval(() => void this.beat(), welcome.heartbeatIntervalMs)
     this.wake()
@@ -183,6 +204,11 @@ export class AgentRuntime {
     if (this.beating) return
     this.beating = true
     try {
+      // A follower neither watches nor reports sessions: that is the leader's job, and its view would race the leader's.
+      if (!this.leader) {
+        this.send({ type: "heartbeat", capacity: await this.options.driver.capacity(), ...this.term, sessions: [] })
+        return
+      }
       const [capacity, sessions] = await Promise.all([this.options.driver.capacity(), this.options.driver.list()])
       this.lastCapacity = capacity
       const listed = new Set(sessions.map((s) => s.sessionId))
@@ -190,14 +216,31 @@ export class AgentRuntime {
         if (!listed.has(sessionId) && !this.router.busy(sessionId))
           this.report({ sessionId, state: "failed", reason: "The session's workload disappeared from this host." })
       for (const s of sessions) if (!this.router.busy(s.sessionId)) this.track(s)
-      this.send({ type: "heartbeat", capacity, leader: this.leader, sessions })
+      this.send({ type: "heartbeat", capacity, ...this.term, sessions })
     } catch (err) {
       // Still alive, but unable to take new sessions until the platform answers again.
       this.options.log.error({ err }, "the platform did not answer; heartbeat without sessions")
-      this.send({ type: "heartbeat", capacity: { ...this.lastCapacity, maxSessions: 0 }, leader: this.leader, sessions: [] })
+      this.send({ type: "heartbeat", capacity: { ...this.lastCapacity, maxSessions: 0 }, ...this.term, sessions: [] })
     } finally {
       this.beating = false
     }
+  }
+
+  /**
+   * Elected: tell the core, which answers with a fresh welcome (the sessions placed here now) before it sends
+   * commands; welcomed() reconciles against it — adopting the running containers by label — and holds commands until then.
+   * Not connected: the next hello says it.
+   */
+  private elected(fencingToken: number): void {
+    this.send({ type: "leader.changed", leader: true, fencingToken })
+  }
+
+  /** Deposed: stop acting at once. Streams end; commands not yet under way are refused (the router asks mayAct). */
+  private deposed(reason: DeposedReason): void {
+    this.streams.closeAll()
+    this.held.clear()
+    this.options.log.warn({ reason }, "no longer leading: streams closed, commands refused")
+    this.send({ type: "leader.changed", leader: false })
   }
 
   private disconnected(code: number, reason: string): void {

@@ -8,6 +8,15 @@ type Outcome = Extract<AgentMessage, { type: "command.result" | "command.error" 
 /** How many finished commands are remembered, so a command the core sends again is answered, not redone. */
 const REMEMBERED = 2_000
 
+const NOT_LEADER = "NOT_LEADER"
+const notLeader = (commandId: string): Outcome => ({
+  type: "command.error",
+  commandId,
+  code: NOT_LEADER,
+  message: "This agent replica does not lead; the control plane sends the command to the leader.",
+  retryable: true,
+})
+
 export interface CommandRouterEvents {
   /** A command changed what runs here (start, wake, hibernate, stop). */
   sessionChanged(report: SessionReport): void
@@ -26,6 +35,8 @@ export class CommandRouter {
     private readonly send: (message: AgentMessage) => boolean,
     private readonly events: CommandRouterEvents,
     private readonly log: Logger,
+    /** Whether this replica may act now (leads); asked on arrival and again right before the driver is called. */
+    private readonly mayAct: () => boolean = () => true,
   ) {}
 
   /** Holds commands until `work` is done: after a reconnect, reconcile goes first. */
@@ -39,6 +50,7 @@ export class CommandRouter {
   }
 
   handle(command: Command): void {
+    if (!this.mayAct()) return void this.send(notLeader(command.commandId))
     this.send({ type: "command.ack", commandId: command.commandId })
     const done = this.finished.get(command.commandId)
     if (done) {
@@ -63,6 +75,8 @@ export class CommandRouter {
 
   private async execute(command: Command): Promise<Outcome> {
     const { commandId, action } = command
+    // Deposed while it waited (behind reconcile or the session's previous command): another replica runs it.
+    if (!this.mayAct()) return notLeader(commandId)
     const started = performance.now()
     try {
       const result = await this.perform(command)
@@ -99,6 +113,8 @@ export class CommandRouter {
   }
 
   private remember(commandId: string, outcome: Outcome): void {
+    // A refusal is not an outcome: should this replica lead again, the command must run.
+    if (outcome.type === "command.error" && outcome.code === NOT_LEADER) return
     this.finished.set(commandId, outcome)
     if (this.finished.size > REMEMBERED) {
       const oldest = this.finished.keys().next().value

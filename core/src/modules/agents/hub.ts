@@ -188,12 +188,24 @@ export function createAgentHub(deps: CoreDeps, options: HubOptions) {
         return
       }
       case "leader.changed": {
-        conn.leader = await leads(conn, message.leader, message.fencingToken)
-        await registry.touch(agentId, conn.id, { leader: conn.leader, fencingToken: conn.fencingToken })
-        if (!conn.leader) {
+        const leading = await leads(conn, message.leader, message.fencingToken)
+        if (!leading) {
+          conn.leader = false
+          await registry.touch(agentId, conn.id, { leader: false, fencingToken: conn.fencingToken })
           live.get(agentId)?.get(conn.instanceId)?.mux.closeAll("this agent replica no longer leads")
           return
         }
+        // A new leader reconciles against what is placed here now before any command reaches it: the welcome goes
+        // first, and only then does routing pick this connection.
+        if (!conn.leader)
+          conn.send({
+            type: "welcome",
+            agentId,
+            heartbeatIntervalMs: options.heartbeatIntervalMs,
+            sessions: await core.knownSessions(agentId),
+          })
+        conn.leader = true
+        await registry.touch(agentId, conn.id, { leader: true, fencingToken: conn.fencingToken })
         await deps.sql`update agents set leader_instance = ${conn.instanceId} where id = ${agentId} and status = 'online'`
         return core.commands.agentReady(agentId)
       }
