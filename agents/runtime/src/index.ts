@@ -15,3 +15,5 @@ export {
   type LeaseTimings,
 } from "./leader/leader-elector.ts"
 export { checkTimings, LeaseElector, type LeaseElectorOptions } from "./leader/lease-elector.ts"
+export { FileLease } from "./leader/file-lease.ts"
+export { RedisLease, type RedisLeaseOptions } from "./leader/redis-lease.ts"
