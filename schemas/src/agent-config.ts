@@ -37,6 +37,39 @@ export const DockerAgentConfig = Type.Object({
     default: "./data/agent-secret",
     description: "File holding the secret VNC passwords derive from; created (mode 600) if missing",
   }),
+  LEADER_ELECTION: Type.Union([Type.Literal("none"), Type.Literal("file"), Type.Literal("redis")], {
+    default: "none",
+    description:
+      "none (one replica) | file (replicas on one host share LEADER_LOCK_PATH) | redis (replicas anywhere share REDIS_URL)",
+  }),
+  LEADER_LOCK_PATH: Type.Optional(
+    Type.String({ minLength: 1, description: "Lease file all replicas on this host share (LEADER_ELECTION=file)" }),
+  ),
+  REDIS_URL: Type.Optional(
+    Type.String({
+      pattern: "^rediss?://\\S+$",
+      writeOnly: true,
+      description: "Redis the replicas share for their lease (LEADER_ELECTION=redis), redis://[user:password@]host:port",
+    }),
+  ),
+  LEADER_LEASE_MS: Type.Integer({
+    minimum: 100,
+    maximum: 600_000,
+    default: 3_000,
+    description: "How long a lease lasts without renewal; a dead leader is replaced after about this long",
+  }),
+  LEADER_RENEW_MS: Type.Integer({
+    minimum: 10,
+    maximum: 600_000,
+    default: 1_000,
+    description: "How often the leader renews its lease (below LEADER_LEASE_MS)",
+  }),
+  LEADER_RETRY_MS: Type.Integer({
+    minimum: 10,
+    maximum: 600_000,
+    default: 500,
+    description: "How often a follower tries to take the lease",
+  }),
   DOCKER_SOCKET: Type.String({ minLength: 1, default: "/var/run/docker.sock", description: "The Docker engine's socket" }),
   LOG_LEVEL: Type.Union(LogLevel.anyOf, { default: "info", description: "fatal | error | warn | info | debug | trace | silent" }),
 })

@@ -41,4 +41,41 @@ describe("Docker agent configuration", () => {
     writeFileSync(path, "short\n")
     expect(() => readOrCreateSecret(path)).toThrow(SecretFileError)
   })
+
+  test("leader election: none by default; file and redis need their shared place; timings are checked", () => {
+    expect(loadAgentSettings(env).election).toEqual({ kind: "none" })
+    const file = loadAgentSettings({ ...env, LEADER_ELECTION: "file", LEADER_LOCK_PATH: "/run/ss/leader" }, 42)
+    expect(file.election).toEqual({
+      kind: "file",
+      path: "/run/ss/leader",
+      timings: { leaseMs: 3_000, renewMs: 1_000, retryMs: 500 },
+    })
+    expect(file.instanceId).toEndWith("-42")
+    const redis = loadAgentSettings({
+      ...env,
+      LEADER_ELECTION: "redis",
+      REDIS_URL: "redis://:pw@r:6379",
+      LEADER_LEASE_MS: "2000",
+      LEADER_RENEW_MS: "500",
+      LEADER_RETRY_MS: "200",
+    })
+    expect(redis.election).toEqual({
+      kind: "redis",
+      url: "redis://:pw@r:6379",
+      timings: { leaseMs: 2_000, renewMs: 500, retryMs: 200 },
+    })
+    expect(() => loadAgentSettings({ ...env, LEADER_ELECTION: "file" })).toThrow(/LEADER_LOCK_PATH/)
+    expect(() => loadAgentSettings({ ...env, LEADER_ELECTION: "redis" })).toThrow(/REDIS_URL/)
+    expect(() => loadAgentSettings({ ...env, LEADER_ELECTION: "zookeeper" })).toThrow(/^Invalid configuration: LEADER_ELECTION /)
+    expect(() => loadAgentSettings({ ...env, LEADER_ELECTION: "file", LEADER_LOCK_PATH: "/x", LEADER_RENEW_MS: "5000" })).toThrow(
+      /LEADER_RENEW_MS \(5000\) must be below LEADER_LEASE_MS/,
+    )
+    try {
+      loadAgentSettings({ ...env, LEADER_ELECTION: "redis", REDIS_URL: "http://:hunter2@x" })
+      throw new Error("accepted a bad Redis URL")
+    } catch (e) {
+      expect((e as Error).message).toContain("REDIS_URL")
+      expect((e as Error).message).not.toContain("hunter2")
+    }
+  })
 })
