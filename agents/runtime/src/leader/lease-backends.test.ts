@@ -29,8 +29,8 @@ interface Pair {
 }
 
 let n = 0
-const backends: Record<string, () => Promise<Pair>> = {
-  file: async () => {
+const backends = {
+  file: async (): Promise<Pair> => {
     let offset = 0
     const path = join(dir, `lease-${++n}`, "leader")
     const now = () => Date.now() + offset
@@ -42,7 +42,7 @@ const backends: Record<string, () => Promise<Pair>> = {
       },
     }
   },
-  redis: async () => {
+  redis: async (): Promise<Pair> => {
     const name = `test-${++n}-${crypto.randomUUID()}`
     const a = new RedisLease({ url: redis.url, name, prefix: "test" })
     const b = new RedisLease({ url: redis.url, name, prefix: "test" })
