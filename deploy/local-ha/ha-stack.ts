@@ -21,14 +21,21 @@ export interface HaStackOptions {
   heartbeatIntervalMs?: number
   /** The agents' STREAMSPACE_URLS (default: HAProxy only), e.g. one replica first to put every agent there. */
   agentUrls?: (ha: LocalHa) => string
+  /** Processes per agent (default 1); with more, they elect a leader on the stack's Redis (LEADER_ELECTION=redis). */
+  agentReplicas?: number
 }
 
 export interface StackAgent {
   id: string
   name: string
   token: string
+  /** The first replica's process. */
   process: AgentProcess | null
+  /** Every replica's process by instance id (`<name>-1`, `<name>-2`…). */
+  replicas: Map<string, AgentProcess>
   start(): void
+  /** Starts (again) the replica with this instance id. */
+  startReplica(instanceId: string): AgentProcess
 }
 
 export async function startHaStack(o: HaStackOptions) {
@@ -85,21 +92,31 @@ export async function startHaStack(o: HaStackOptions) {
       method: "POST",
       body: JSON.stringify({ name, platform: "docker" }),
     })
+    const replicas = o.agentReplicas ?? 1
     const agent: StackAgent = {
       id: reg.id,
       name,
       token: reg.token,
       process: null,
-      start() {
-        agent.process = startAgentProcess({
+      replicas: new Map(),
+      startReplica(instanceId) {
+        const p = startAgentProcess({
           STREAMSPACE_URLS: o.agentUrls?.(ha) ?? ha.url,
           STREAMSPACE_AGENT_TOKEN: reg.token,
           AGENT_NAME: name,
-          AGENT_INSTANCE_ID: `${name}-1`,
+          AGENT_INSTANCE_ID: instanceId,
+          // Replicas of one agent share its secret: VNC passwords derive from it.
           AGENT_SECRET_FILE: join(dir, `${name}.secret`),
           AGENT_MAX_SESSIONS: "100",
           LOG_LEVEL: "warn",
+          ...(replicas > 1 ? { LEADER_ELECTION: "redis", REDIS_URL: redis.url } : {}),
         })
+        agent.replicas.set(instanceId, p)
+        if (instanceId === `${name}-1`) agent.process = p
+        return p
+      },
+      start() {
+        for (let r = 1; r <= replicas; r++) agent.startReplica(`${name}-${r}`)
       },
     }
     agent.start()
@@ -149,7 +166,7 @@ export async function startHaStack(o: HaStackOptions) {
       return `${base.replace(/^http/, "ws")}${url}`
     },
     async close() {
-      for (const a of agents) await a.process?.kill("SIGTERM")
+      for (const a of agents) for (const p of a.replicas.values()) await p.kill("SIGTERM")
       // Containers the agents started are removed by label, whatever state the test left them in.
       for (const a of agents) {
         const ps = Bun.spawn(["docker", "ps", "-aq", "--filter", `label=streamspace.agent=${a.name}`], { stdout: "pipe" })
