@@ -58,9 +58,21 @@ export const PluginInstall = Type.Object({
 })
 export type PluginInstall = Static<typeof PluginInstall>
 
+/** What the runtime measured of one loaded install, since it was loaded on this replica. */
+export const PluginUsage = Type.Object({
+  cpuTimeMs: Type.Number({ minimum: 0, description: "CPU time its isolate used, all calls together" }),
+  wallTimeMs: Type.Number({ minimum: 0, description: "Wall-clock time spent inside its calls" }),
+  heapUsedBytes: Type.Integer({ minimum: 0 }),
+  calls: Type.Integer({ minimum: 0, description: "Hook and event calls into the isolate" }),
+  hostCalls: Type.Integer({ minimum: 0, description: "host:api calls the plugin made" }),
+})
+export type PluginUsage = Static<typeof PluginUsage>
+
 export const PluginInstallDetail = Type.Composite([
   PluginInstall,
   Type.Object({
+    /** null while the install is not loaded on the replica that answered. */
+    usage: Nullable(PluginUsage),
     configSchema: Type.Record(Type.String(), Type.Unknown()),
     recentErrors: Type.Array(PluginError, { description: "Newest first" }),
     secrets: Type.Array(Type.Object({ name: SecretName, updatedAt: Timestamp }), {

@@ -15,6 +15,7 @@ import type {
   PluginActionOutput,
   PluginError,
   PluginInstallStatus,
+  PluginUsage,
 } from "@streamspace/schemas"
 import type { CoreDeps } from "../../deps.ts"
 import type { Logger } from "../../infra/log.ts"
@@ -86,6 +87,20 @@ export class PluginHost {
   /** The runtime's process id (diagnostics and tests). */
   get runtimePid(): number | undefined {
     return this.supervisor?.runtimePid
+  }
+
+  /** What the runtime measured of a loaded install; null when it is not loaded here or the runtime is restarting. */
+  async usageOf(installId: string): Promise<PluginUsage | null> {
+    const stats = await this.supervisor?.stats().catch(() => null)
+    const mine = stats?.installs.find((s) => s.installId === installId)
+    if (!mine) return null
+    return {
+      cpuTimeMs: mine.cpuTimeUs / 1000,
+      wallTimeMs: mine.wallTimeUs / 1000,
+      heapUsedBytes: mine.heapUsedBytes,
+      calls: mine.calls,
+      hostCalls: mine.hostCalls,
+    }
   }
 
   start(): Promise<void> {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test"
-import type { PluginInstall, Problem } from "@streamspace/schemas"
+import type { PluginInstall, PluginInstallDetail, Problem } from "@streamspace/schemas"
 import { startTestCore, type TestCore, type TestUser } from "../../testing/test-core.ts"
 import { probeBundle, probeManifest, upload } from "./test-fixtures.ts"
 
@@ -175,6 +175,22 @@ describe("configuring, enabling and uninstalling", () => {
         (select count(*)::int from plugin_bundles where sha256 = ${installed.bundleSha256}) as bundles`
     expect(left).toEqual({ kv: 0, bundles: 0 })
     expect((await probe(user)).status).toBe(201)
+  })
+
+  test("an install's detail shows the CPU time, heap and calls the runtime measured for it", async () => {
+    const installed = await install({ ...upload(probeManifest({ id: "test.usage" })), grant: fullGrant })
+    const before = (await (await send("GET", `/api/v1/plugins/${installed.id}`)).json()) as PluginInstallDetail
+    expect(before.usage?.calls).toBe(0)
+    const user = await core.user("usage-user")
+    for (let i = 0; i < 3; i++) expect((await probe(user)).status).toBe(201)
+    const after = (await (await send("GET", `/api/v1/plugins/${installed.id}`)).json()) as PluginInstallDetail
+    expect(after.usage?.calls).toBe(3)
+    expect(after.usage?.cpuTimeMs).toBeGreaterThan(0)
+    expect(after.usage?.heapUsedBytes).toBeGreaterThan(0)
+    await send("POST", `/api/v1/plugins/${installed.id}/disable`)
+    const disabled = (await (await send("GET", `/api/v1/plugins/${installed.id}`)).json()) as PluginInstallDetail
+    expect(disabled.usage).toBeNull()
+    expect((await send("DELETE", `/api/v1/plugins/${installed.id}`)).status).toBe(204)
   })
 
   test("installs are asked in priority order and the first refusal decides", async () => {

@@ -140,6 +140,7 @@ export async function getPluginDetail(deps: CoreDeps, host: PluginHost, id: stri
   return {
     ...install,
     configSchema: row.manifest.configSchema,
+    usage: await host.usageOf(id),
     recentErrors: [...(await repo.recentErrors(deps.sql, id))],
     secrets: [...(await secrets.listSecretNames(deps.sql, id))],
   }
