@@ -12,6 +12,7 @@ const argsOpt = <R extends TSchema[], O extends TSchema>(required: [...R], optio
   Type.Union([Type.Tuple(required), Type.Tuple([...required, optional])])
 
 export const KvKey = Type.String({ minLength: 1, maxLength: 512 })
+const KvTtl = Type.Object({ ttlSeconds: Type.Optional(Type.Integer({ minimum: 1 })) }, { additionalProperties: false })
 export const JsonValue = Type.Unknown({ description: "Any JSON value" })
 export const LogFields = Type.Record(Type.String({ maxLength: 64 }), Type.Unknown())
 export const LogMessage = Type.String({ maxLength: 4000 })
@@ -88,12 +89,15 @@ export const HOST_API = {
   "log.warn": logMethod,
   "log.error": logMethod,
   "kv.get": method(args(KvKey), JsonValue, "kv"),
-  "kv.set": method(
-    argsOpt(
-      [KvKey, JsonValue],
-      Type.Object({ ttlSeconds: Type.Optional(Type.Integer({ minimum: 1 })) }, { additionalProperties: false }),
-    ),
-    Type.Null(),
+  "kv.set": method(argsOpt([KvKey, JsonValue], KvTtl), Type.Null(), "kv"),
+  /**
+   * Adds `by` (default 1) to a number and answers the new value, atomically: parallel calls never
+   * lose a count. A missing or expired key starts from 0 and takes the TTL; a live key keeps its expiry
+   * (a fixed window). A key holding something other than a number is refused.
+   */
+  "kv.increment": method(
+    Type.Union([Type.Tuple([KvKey]), Type.Tuple([KvKey, Type.Number()]), Type.Tuple([KvKey, Type.Number(), KvTtl])]),
+    Type.Number(),
     "kv",
   ),
   "kv.delete": method(args(KvKey), Type.Boolean(), "kv"),

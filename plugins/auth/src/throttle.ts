@@ -5,22 +5,17 @@ import { digest, secondsUntil } from "./codec.ts"
 import { deny } from "./outcomes.ts"
 import { settings } from "./settings.ts"
 
-interface Failures {
-  count: number
-  since: number
-  lockedUntil?: number
-}
-
-/** Counted per name as typed (lower-cased), so unknown names lock the same way and reveal nothing. */
+/**
+ * Counted per name as typed (lower-cased), so unknown names lock the same way and reveal nothing.
+ * Counters use the host's atomic increment: parallel guesses each count (a read-then-write counter
+ * let a burst of them slip past the limit). Windows are fixed by the first failure and kept by the
+ * host's TTL.
+ */
 const accountKey = async (name: string) => `fa:${await digest(name.toLowerCase())}`
+const lockKey = async (name: string) => `fl:${await digest(name.toLowerCase())}`
 const addressKey = async (ip: string) => `fi:${await digest(ip)}`
-
-const read = async (key: string, at: number, windowSeconds: number): Promise<Failures | null> => {
-  const value = (await kv.get(key)) as Failures | null
-  if (value === null) return null
-  const lockedNow = value.lockedUntil !== undefined && value.lockedUntil > at
-  return lockedNow || at - value.since < windowSeconds * 1000 ? value : null
-}
+/** When the address's window began: its Retry-After is the rest of that window. */
+const addressSinceKey = async (ip: string) => `fs:${await digest(ip)}`
 
 /**
  * A denial when the account is locked or the address has failed too often; otherwise whether the
@@ -28,15 +23,18 @@ const read = async (key: string, at: number, windowSeconds: number): Promise<Fai
  */
 export async function refusal(name: string, ip: string, at: number): Promise<AuthDenied | { failures: boolean }> {
   const { lockout, rateLimit } = settings
-  const address = ip === "" ? null : await read(await addressKey(ip), at, rateLimit.windowSeconds)
-  if (address !== null && address.count >= rateLimit.maxFailuresPerIp) {
-    return deny("RATE_LIMITED", "Too many failed sign-ins from this address. Wait and try again.", {
-      retryAfterSeconds: secondsUntil(address.since + rateLimit.windowSeconds * 1000, at),
-    })
+  if (ip !== "") {
+    const count = ((await kv.get(await addressKey(ip))) as number | null) ?? 0
+    if (count >= rateLimit.maxFailuresPerIp) {
+      const since = ((await kv.get(await addressSinceKey(ip))) as number | null) ?? at
+      return deny("RATE_LIMITED", "Too many failed sign-ins from this address. Wait and try again.", {
+        retryAfterSeconds: secondsUntil(since + rateLimit.windowSeconds * 1000, at),
+      })
+    }
   }
-  const account = await read(await accountKey(name), at, lockout.windowSeconds)
-  if (account?.lockedUntil !== undefined && account.lockedUntil > at) return locked(account.lockedUntil, at)
-  return { failures: account !== null }
+  const lockedUntil = (await kv.get(await lockKey(name))) as number | null
+  if (lockedUntil !== null && lockedUntil > at) return locked(lockedUntil, at)
+  return { failures: (await kv.get(await accountKey(name))) !== null }
 }
 
 const locked = (until: number, at: number) =>
@@ -48,21 +46,17 @@ const locked = (until: number, at: number) =>
 export async function recordFailure(name: string, ip: string, at: number): Promise<AuthDenied | null> {
   const { lockout, rateLimit } = settings
   if (ip !== "") {
-    const key = await addressKey(ip)
-    const address = (await read(key, at, rateLimit.windowSeconds)) ?? { count: 0, since: at }
-    address.count++
-    await kv.set(key, address, { ttlSeconds: secondsUntil(address.since + rateLimit.windowSeconds * 1000, at) })
+    const count = await kv.increment(await addressKey(ip), 1, { ttlSeconds: rateLimit.windowSeconds })
+    if (count === 1) await kv.set(await addressSinceKey(ip), at, { ttlSeconds: rateLimit.windowSeconds })
   }
   const key = await accountKey(name)
-  const account = (await read(key, at, lockout.windowSeconds)) ?? { count: 0, since: at }
-  account.count++
-  if (account.count >= lockout.maxFailures) {
-    account.lockedUntil = at + lockout.lockoutSeconds * 1000
-    await kv.set(key, account, { ttlSeconds: lockout.lockoutSeconds })
-    return locked(account.lockedUntil, at)
-  }
-  await kv.set(key, account, { ttlSeconds: secondsUntil(account.since + lockout.windowSeconds * 1000, at) })
-  return null
+  const count = await kv.increment(key, 1, { ttlSeconds: lockout.windowSeconds })
+  if (count < lockout.maxFailures) return null
+  const lockedUntil = at + lockout.lockoutSeconds * 1000
+  await kv.set(await lockKey(name), lockedUntil, { ttlSeconds: lockout.lockoutSeconds })
+  // Counting starts again once the lock ends.
+  await kv.delete(key)
+  return locked(lockedUntil, at)
 }
 
 /** A successful sign-in (or a new password) starts the account's count again. */

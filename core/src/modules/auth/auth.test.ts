@@ -160,6 +160,13 @@ describe("password sign-in", () => {
     // the lock is per account: others from the same address still sign in
     await signedIn("admin")
   })
+
+  test("a burst of parallel wrong passwords is counted whole: the account locks, the right password is refused", async () => {
+    await invitedUser("bursty")
+    const answers = await Promise.all(Array.from({ length: 6 }, (_, i) => signIn("bursty", `guess ${i}`)))
+    expect(answers.map((r) => r.status).sort()).toEqual(expect.arrayContaining([401, 429]))
+    await expectProblem(await signIn("bursty", PASSWORD), 429, "ACCOUNT_LOCKED")
+  })
 })
 
 describe("refresh, sign-out and active sign-ins", () => {

@@ -119,3 +119,20 @@ test("users can be looked up by username or email once granted", async () => {
   expect(await call("users.get", [ALICE.id])).toMatchObject({ value: { username: "alice" } })
   expect(await hostFor({}).call("users.get", [ALICE.id])).toMatchObject({ code: "HOST_PERMISSION_DENIED" })
 })
+
+test("kv.increment counts from zero, keeps the window its first call set, and refuses a key holding text", async () => {
+  let now = 1_000_000
+  const { call } = hostFor({ kv: { quotaBytes: 1024 } }, () => now)
+  expect(await call("kv.increment", ["hits"])).toEqual({ value: 1 })
+  expect(await call("kv.increment", ["hits", 2, { ttlSeconds: 60 }])).toEqual({ value: 3 })
+  expect(await call("kv.increment", ["window", 1, { ttlSeconds: 60 }])).toEqual({ value: 1 })
+  now += 30_000
+  expect(await call("kv.increment", ["window", 1, { ttlSeconds: 60 }])).toEqual({ value: 2 })
+  now += 31_000 // past the first call's 60 s, though only 31 s after the second
+  expect(await call("kv.get", ["window"])).toEqual({ value: null })
+  expect(await call("kv.increment", ["window", 1, { ttlSeconds: 60 }])).toEqual({ value: 1 })
+  await call("kv.set", ["name", "alice"])
+  expect(await call("kv.increment", ["name"])).toMatchObject({ code: "HOST_BAD_ARGUMENTS" })
+  expect(await call("kv.increment", ["hits", "2"])).toMatchObject({ code: "HOST_BAD_ARGUMENTS" })
+  expect(await hostFor({}).call("kv.increment", ["hits"])).toMatchObject({ code: "HOST_PERMISSION_DENIED" })
+})

@@ -37,6 +37,8 @@ const handlers: Handlers = {
     return null
   },
   "kv.delete": (h, ctx, [key]) => h.kv.delete(ctx, key),
+  "kv.increment": (h, ctx, [key, by, options]) =>
+    h.kv.increment(ctx, key, by ?? 1, { ttlSeconds: options?.ttlSeconds, quotaBytes: ctx.permissions.kv?.quotaBytes ?? 0 }),
   "kv.list": (h, ctx, [prefix, limit]) => h.kv.list(ctx, prefix, limit ?? 100),
   "http.fetch": (h, ctx, [url, init]) => h.http.fetch(ctx, url, init ?? {}),
   "sessions.list": (h, ctx, [query]) => h.sessions.list(ctx, query ?? {}),

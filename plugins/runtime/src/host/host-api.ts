@@ -33,6 +33,13 @@ export interface HostApi {
     get(ctx: HostCallContext, key: string): Promise<unknown>
     /** Must refuse (HostCallError HOST_QUOTA_EXCEEDED) when keys plus values would pass `quotaBytes`. */
     set(ctx: HostCallContext, key: string, value: unknown, options: { ttlSeconds?: number; quotaBytes: number }): Promise<void>
+    /** Atomic add; refuses (HOST_BAD_ARGUMENTS) a key that holds something other than a number, and past the quota. */
+    increment(
+      ctx: HostCallContext,
+      key: string,
+      by: number,
+      options: { ttlSeconds?: number; quotaBytes: number },
+    ): Promise<number>
     delete(ctx: HostCallContext, key: string): Promise<boolean>
     list(ctx: HostCallContext, prefix: string, limit: number): Promise<string[]>
   }

@@ -76,6 +76,21 @@ export class InMemoryHostApi implements HostApi {
       }
       store.set(key, { json, bytes, expiresAt: ttlSeconds === undefined ? undefined : this.now() + ttlSeconds * 1000 })
     },
+    increment: async (ctx, key, by, { ttlSeconds, quotaBytes }) => {
+      const entry = this.live(ctx).get(key)
+      const current = entry === undefined ? 0 : JSON.parse(entry.json)
+      if (typeof current !== "number")
+        throw new HostCallError(
+          "HOST_BAD_ARGUMENTS",
+          `kv key ${key} holds ${typeof current}, not a number, and cannot be incremented.`,
+        )
+      const value = current + by
+      // A live key keeps its expiry: a counter's window is fixed by its first increment.
+      const ttl = entry === undefined ? ttlSeconds : undefined
+      await this.kv.set(ctx, key, value, { ttlSeconds: ttl, quotaBytes })
+      if (entry !== undefined) (this.live(ctx).get(key) as KvEntry).expiresAt = entry.expiresAt
+      return value
+    },
     delete: async (ctx, key) => this.live(ctx).delete(key),
     list: async (ctx, prefix, limit) =>
       [...this.live(ctx).keys()]
