@@ -3,12 +3,28 @@ import { readdirSync, readFileSync } from "node:fs"
 
 const TICKS_PER_SECOND = 100
 
-function statOf(pid: number): { ppid: number; ownTicks: number; reapedTicks: number } | null {
+interface Stat {
+  ppid: number
+  minorFaults: number
+  user: number
+  system: number
+  reapedUser: number
+  reapedSystem: number
+}
+
+function statOf(pid: number): Stat | null {
   try {
     const raw = readFileSync(`/proc/${pid}/stat`, "utf8")
     // Fields after the command name, which may itself hold spaces and parentheses.
     const f = raw.slice(raw.lastIndexOf(")") + 2).split(" ")
-    return { ppid: Number(f[1]), ownTicks: Number(f[11]) + Number(f[12]), reapedTicks: Number(f[13]) + Number(f[14]) }
+    return {
+      ppid: Number(f[1]),
+      minorFaults: Number(f[7]),
+      user: Number(f[11]),
+      system: Number(f[12]),
+      reapedUser: Number(f[13]),
+      reapedSystem: Number(f[14]),
+    }
   } catch {
     return null
   }
@@ -33,11 +49,29 @@ function descendants(root: number): number[] {
   return out
 }
 
-/** Seconds of CPU used so far by `pid`, its live descendants and the children it has reaped. */
-export function cpuSeconds(pid: number): number {
+export interface CpuUse {
+  /** Seconds in user space and in the kernel (system calls, loopback TCP work done on the process's behalf). */
+  user: number
+  system: number
+  /** Page faults of live processes: fresh memory per message shows here (and as system time). */
+  minorFaults: number
+  /** How many processes were counted: a relay that forks per connection (websockify) must show them all. */
+  processes: number
+}
+
+/** CPU used so far by `pid`, its live descendants and the children it has reaped. */
+export function cpuUse(pid: number): CpuUse {
   const root = statOf(pid)
-  if (!root) return 0
-  let ticks = root.ownTicks + root.reapedTicks
-  for (const d of descendants(pid)) ticks += statOf(d)?.ownTicks ?? 0
-  return ticks / TICKS_PER_SECOND
+  if (!root) return { user: 0, system: 0, minorFaults: 0, processes: 0 }
+  let minorFaults = root.minorFaults
+  let user = root.user + root.reapedUser
+  let system = root.system + root.reapedSystem
+  const children = descendants(pid)
+  for (const d of children) {
+    const s = statOf(d)
+    user += s?.user ?? 0
+    system += s?.system ?? 0
+    minorFaults += s?.minorFaults ?? 0
+  }
+  return { user: user / TICKS_PER_SECOND, system: system / TICKS_PER_SECOND, minorFaults, processes: 1 + children.length }
 }

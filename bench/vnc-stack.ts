@@ -33,15 +33,19 @@ async function docker(...args: string[]): Promise<string> {
   return out.trim()
 }
 
-export async function startVncStack() {
+/** `bunFlags` are given to the control plane and agent processes (e.g. `--cpu-prof-md`); they then stop with SIGTERM. */
+export async function startVncStack(bunFlags: string[] = []) {
   const run = crypto.randomUUID().slice(0, 8)
   const { image } = await ensureDesktopImage()
   const jwtSecret = `vnc-stack-${crypto.randomUUID()}`
-  const cp = await processControlPlane({
-    JWT_SECRET: jwtSecret,
-    AGENT_HEARTBEAT_INTERVAL_MS: "1000",
-    AGENT_COMMAND_TIMEOUT_MS: "60000",
-  })
+  const cp = await processControlPlane(
+    {
+      JWT_SECRET: jwtSecret,
+      AGENT_HEARTBEAT_INTERVAL_MS: "1000",
+      AGENT_COMMAND_TIMEOUT_MS: "60000",
+    },
+    bunFlags,
+  )
   const tokens = createTokenService(jwtSecret, 3600)
   const secretDir = mkdtempSync(join(tmpdir(), "vnc-stack-"))
   const agentSecret = crypto.randomUUID() + crypto.randomUUID()
@@ -62,15 +66,18 @@ export async function startVncStack() {
     method: "POST",
     body: JSON.stringify({ name: agentName, platform: "docker" }),
   })
-  const agent: AgentProcess = startAgentProcess({
-    STREAMSPACE_URLS: cp.core.url,
-    STREAMSPACE_AGENT_TOKEN: registered.token,
-    AGENT_NAME: agentName,
-    AGENT_INSTANCE_ID: `${agentName}-1`,
-    AGENT_SECRET_FILE: join(secretDir, "secret"),
-    AGENT_MAX_SESSIONS: "50",
-    LOG_LEVEL: "warn",
-  })
+  const agent: AgentProcess = startAgentProcess(
+    {
+      STREAMSPACE_URLS: cp.core.url,
+      STREAMSPACE_AGENT_TOKEN: registered.token,
+      AGENT_NAME: agentName,
+      AGENT_INSTANCE_ID: `${agentName}-1`,
+      AGENT_SECRET_FILE: join(secretDir, "secret"),
+      AGENT_MAX_SESSIONS: "50",
+      LOG_LEVEL: "warn",
+    },
+    bunFlags,
+  )
   await until(async () => (await cp.call<{ status: string }>(`/api/v1/agents/${registered.id}`)).status === "online", 20_000)
 
   async function user(username: string, role: Role = "user"): Promise<StackUser> {
@@ -112,7 +119,7 @@ export async function startVncStack() {
       return { id: s.id, container, target: { host, port: 5900, password: deriveVncPassword(agentSecret, s.id) } }
     },
     async close() {
-      await agent.kill("SIGKILL")
+      await agent.kill(bunFlags.length > 0 ? "SIGTERM" : "SIGKILL")
       await cp.close()
       const leftovers = await docker("ps", "-aq", "--filter", `label=streamspace.agent=${agentName}`).catch(() => "")
       if (leftovers) await docker("rm", "-f", ...leftovers.split("\n"))

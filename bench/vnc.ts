@@ -3,7 +3,7 @@
 import { mkdirSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import type { RfbClient } from "../agents/runtime/src/vnc/rfb-client.ts"
-import { cpuSeconds } from "./proc-cpu.ts"
+import { type CpuUse, cpuUse } from "./proc-cpu.ts"
 import { fullFrames, percentile, smallUpdateLatency } from "./rfb-load.ts"
 import { directPath, streamspacePath, type VncPath, websockifyPath } from "./vnc-paths.ts"
 import { startVncStack } from "./vnc-stack.ts"
@@ -23,8 +23,8 @@ interface Row {
   mbPerSecond: number
   p50: number
   p99: number
-  /** Relay CPU seconds per 100 MB moved, by relay process. */
-  cpuPer100MB: Record<string, number>
+  /** Relay CPU seconds per 100 MB moved, by relay process (user + system; processes counted). */
+  cpuPer100MB: Record<string, CpuUse & { total: number }>
   /** Slowest and fastest viewer's bytes as a share of the mean. */
   fairness: [number, number]
 }
@@ -33,14 +33,20 @@ async function measure(path: VncPath, viewers: number): Promise<Row> {
   const clients: RfbClient[] = []
   for (let i = 0; i < viewers; i++) clients.push(await path.open())
   await Promise.all(clients.map((c) => c.update(false))) // warm up
-  const cpuBefore = path.relays.map((r) => cpuSeconds(r.pid))
+  const cpuBefore = path.relays.map((r) => cpuUse(r.pid))
   const t = await fullFrames(clients, SECONDS)
-  const cpuAfter = path.relays.map((r) => cpuSeconds(r.pid))
+  const cpuAfter = path.relays.map((r) => cpuUse(r.pid))
   const lat = await smallUpdateLatency(clients, Math.max(20, Math.round(LATENCY_SAMPLES / viewers)))
   for (const c of clients) c.close()
   const mean = t.bytes / viewers
+  const per100MB = (seconds: number) => (seconds / t.bytes) * 100e6
   const cpuPer100MB = Object.fromEntries(
-    path.relays.map((r, i) => [r.name, (((cpuAfter[i] as number) - (cpuBefore[i] as number)) / t.bytes) * 100e6]),
+    path.relays.map((r, i) => {
+      const [a, b] = [cpuAfter[i] as CpuUse, cpuBefore[i] as CpuUse]
+      const [user, system] = [per100MB(a.user - b.user), per100MB(a.system - b.system)]
+      const minorFaults = per100MB(a.minorFaults - b.minorFaults)
+      return [r.name, { user, system, total: user + system, minorFaults, processes: a.processes }]
+    }),
   )
   return {
     viewers,
@@ -64,7 +70,10 @@ function report(rows: Row[]): string {
   for (const r of rows) {
     const cpu =
       Object.entries(r.cpuPer100MB)
-        .map(([k, v]) => `${k} ${f(v, 2)}`)
+        .map(
+          ([k, v]) =>
+            `${k} ${f(v.total, 3)} (user ${f(v.user, 3)}, sys ${f(v.system, 3)}; ${f(v.minorFaults, 0)} faults; ${v.processes} proc)`,
+        )
         .join(", ") || "–"
     lines.push(
       `| ${r.viewers} | ${r.path} | ${f(r.updatesPerSecond)} | ${f(r.mbPerSecond)} | ${f(r.p50, 2)} | ${f(r.p99, 2)} | ${cpu} | ${f(r.fairness[0], 2)}–${f(r.fairness[1], 2)} |`,
@@ -74,7 +83,7 @@ function report(rows: Row[]): string {
     const at = (name: string) => rows.find((r) => r.viewers === n && r.path === name)
     const [direct, ws, ours] = [at("direct TCP"), at("websockify"), at("streamspace")]
     if (!direct || !ws || !ours) continue
-    const cpu = (r: Row) => Object.values(r.cpuPer100MB).reduce((a, b) => a + b, 0)
+    const cpu = (r: Row) => Object.values(r.cpuPer100MB).reduce((a, b) => a + b.total, 0)
     lines.push(
       "",
       `${n} viewer(s): streamspace/websockify throughput ${f(ours.mbPerSecond / ws.mbPerSecond, 2)}×, ` +
@@ -86,7 +95,8 @@ function report(rows: Row[]): string {
 }
 
 console.error("starting the control plane, a Docker agent and one desktop session…")
-const stack = await startVncStack()
+// e.g. BENCH_BUN_FLAGS="--cpu-prof-md --cpu-prof-dir=/tmp/prof" profiles the control plane and the agent.
+const stack = await startVncStack(process.env.BENCH_BUN_FLAGS?.split(" ").filter(Boolean) ?? [])
 const paths: VncPath[] = []
 try {
   const owner = await stack.user("bench-owner")

@@ -67,7 +67,12 @@ export function createApp(options: AppOptions) {
     plugins.start().catch((error: unknown) => log.error({ err: error }, "the plugin host did not start"))
   }
 
-  const app = new Elysia({ name: "streamspace-core" })
+  const app = new Elysia({
+    name: "streamspace-core",
+    // Desktop pixels are relayed as they come: compressing them again costs CPU on every byte for
+    // little gain (VNC encodings already compress), so WebSockets never negotiate permessage-deflate.
+    websocket: { perMessageDeflate: false },
+  })
     .onError(({ code, error, request, set, body, query }) => {
       const requestId = typeof set.headers["x-request-id"] === "string" ? set.headers["x-request-id"] : undefined
       const where = code === "VALIDATION" ? String((error as { type?: string }).type ?? "body") : "body"

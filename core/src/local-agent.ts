@@ -4,6 +4,7 @@ import { hostname } from "node:os"
 import { join, resolve } from "node:path"
 import { ensureDesktopImage } from "@streamspace/images"
 import type { CoreDeps } from "./deps.ts"
+import { RELAY_ALLOCATOR_ENV } from "./infra/allocator-env.ts"
 import { findAgentByName, registerAgent, rotateAgentToken } from "./modules/agents/service.ts"
 
 // Started as a program, not imported: core never imports agents/ (DESIGN §2).
@@ -62,6 +63,8 @@ export async function startLocalDockerAgent(deps: CoreDeps, options: LocalAgentO
   const spawn = () => {
     child = Bun.spawn(["bun", AGENT_MAIN], {
       env: {
+        // The allocator default first: a value this process was started with wins.
+        ...RELAY_ALLOCATOR_ENV,
         ...process.env,
         STREAMSPACE_URLS: options.url,
         STREAMSPACE_AGENT_TOKEN: token,

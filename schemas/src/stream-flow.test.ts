@@ -4,7 +4,8 @@ import { StreamFlow } from "./stream-flow.ts"
 
 const collect = () => {
   const frames: Uint8Array[] = []
-  return { frames, emit: (f: Uint8Array) => frames.push(f), decoded: () => frames.map((f) => decodeFrame(f)!) }
+  // Frames are valid only during emit (the flow reuses its buffer): keep copies.
+  return { frames, emit: (f: Uint8Array) => frames.push(f.slice()), decoded: () => frames.map((f) => decodeFrame(f)!) }
 }
 
 describe("stream flow control", () => {
@@ -27,18 +28,48 @@ describe("stream flow control", () => {
     expect(out.decoded().map((f) => f.payload.byteLength)).toEqual([MAX_STREAM_PAYLOAD_BYTES, MAX_STREAM_PAYLOAD_BYTES, 3])
   })
 
-  test("a reader returns credit in batches of half its window and notices a sender that overruns", () => {
+  test("a reader returns credit in batches of a quarter of its window and notices a sender that overruns", () => {
     const out = collect()
     const flow = new StreamFlow(3, 1000, 1, out.emit)
-    expect(flow.received(400)).toBe(true)
-    flow.consumed(400)
+    expect(flow.received(200)).toBe(true)
+    flow.consumed(200)
     expect(out.frames.length).toBe(0)
     expect(flow.received(600)).toBe(true)
-    flow.consumed(200)
+    flow.consumed(100)
     const [credit] = out.decoded()
     expect(credit?.kind).toBe(FrameKind.credit)
-    expect(creditOf(credit!)).toBe(600)
-    // 400 outstanding, window 1000: 601 more is more than the sender was given.
-    expect(flow.received(601)).toBe(false)
+    expect(creditOf(credit!)).toBe(300)
+    // 500 outstanding, window 1000: 501 more is more than the sender was given.
+    expect(flow.received(501)).toBe(false)
+  })
+
+  test("chunks queued while credit was short go out together in one frame, in order", () => {
+    const out = collect()
+    const flow = new StreamFlow(4, 1000, 0, out.emit)
+    const chunk = (n: number, fill: number) => new Uint8Array(n).fill(fill)
+    expect(flow.write(chunk(100, 1))).toBe(false)
+    expect(flow.write(chunk(200, 2))).toBe(false)
+    expect(flow.write(chunk(300, 3))).toBe(false)
+    expect(out.frames.length).toBe(0)
+    expect(flow.granted(250)).toBe(false)
+    expect(flow.granted(1000)).toBe(true)
+    const payloads = out.decoded().map((f) => [...f.payload])
+    expect(payloads.map((p) => p.length)).toEqual([250, 350])
+    expect(payloads.flat()).toEqual([...chunk(100, 1), ...chunk(200, 2), ...chunk(300, 3)])
+  })
+
+  test("a flow written to from inside another flow's emit sends both frames intact", () => {
+    const frames: Uint8Array[] = []
+    const inner = new StreamFlow(9, 1000, 1000, (f) => frames.push(f.slice()))
+    const outer = new StreamFlow(8, 1000, 1000, (f) => {
+      inner.write(new Uint8Array(5).fill(9))
+      frames.push(f.slice())
+    })
+    outer.write(new Uint8Array(10).fill(8))
+    const decoded = frames.map((f) => decodeFrame(f)!)
+    expect(decoded.map((f) => [f.streamId, [...f.payload]])).toEqual([
+      [9, [9, 9, 9, 9, 9]],
+      [8, [8, 8, 8, 8, 8, 8, 8, 8, 8, 8]],
+    ])
   })
 })

@@ -69,6 +69,8 @@ export class HubConnection {
     const ws = new WebSocket(`${base.replace(/^http/, "ws").replace(/\/$/, "")}${AGENT_CONNECT_PATH}`, {
       // Bun's WebSocket takes headers: the token never goes into a URL or a log.
       headers: { authorization: `Bearer ${this.token}` },
+      // Stream frames carry desktop pixels the VNC server already encoded; deflate would cost CPU on every byte.
+      perMessageDeflate: false,
     } as unknown as string[])
     ws.binaryType = "arraybuffer"
     this.ws = ws

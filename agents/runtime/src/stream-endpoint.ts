@@ -61,7 +61,8 @@ export class StreamEndpoint {
     if (this.streams.has(streamId)) return this.end(streamId, "stream id already in use", true)
     const early: Uint8Array[] = []
     const flow = new StreamFlow(streamId, this.window, request.credit, (frame) => {
-      if (entry.early) entry.early.push(frame)
+      // A frame is only valid during this call (StreamFlow reuses its buffer): keep a copy.
+      if (entry.early) entry.early.push(frame.slice())
       else this.sendBinary(frame)
     })
     const entry: Entry = { flow, peer: null, early }

@@ -1,5 +1,6 @@
 // Runs the real Docker agent (agents/docker/src/main.ts) as a child process for end-to-end tests; started by path, never imported.
 import { join } from "node:path"
+import { RELAY_ALLOCATOR_ENV } from "../infra/allocator-env.ts"
 
 export interface AgentProcess {
   proc: Bun.Subprocess<"ignore", "pipe", "pipe">
@@ -10,9 +11,10 @@ export interface AgentProcess {
 
 const MAIN = join(import.meta.dir, "..", "..", "..", "agents", "docker", "src", "main.ts")
 
-export function startAgentProcess(env: Record<string, string>): AgentProcess {
-  const proc = Bun.spawn(["bun", MAIN], {
-    env: { ...process.env, LOG_LEVEL: "info", ...env },
+/** `bunFlags` go before the script (e.g. `--cpu-prof-md` for a benchmark's profile). */
+export function startAgentProcess(env: Record<string, string>, bunFlags: string[] = []): AgentProcess {
+  const proc = Bun.spawn(["bun", ...bunFlags, MAIN], {
+    env: { ...RELAY_ALLOCATOR_ENV, ...process.env, LOG_LEVEL: "info", ...env },
     stdin: "ignore",
     stdout: "pipe",
     stderr: "pipe",

@@ -1,6 +1,7 @@
 // Runs the real control plane (main.ts) as a child process for tests that kill and restart it.
 import { join } from "node:path"
 import { createApp } from "../app.ts"
+import { RELAY_ALLOCATOR_ENV } from "../infra/allocator-env.ts"
 import { createLogger } from "../infra/log.ts"
 import { createApiKey } from "../modules/api-keys/service.ts"
 import { createUser } from "../modules/users/service.ts"
@@ -18,9 +19,22 @@ export interface CoreProcess {
 
 const MAIN = join(import.meta.dir, "..", "main.ts")
 
-export async function startCoreProcess(env: Record<string, string>, timeoutMs = 30_000): Promise<CoreProcess> {
-  const proc = Bun.spawn(["bun", MAIN], {
-    env: { ...process.env, PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "info", LOCAL_DOCKER_AGENT: "off", ...env },
+/** `bunFlags` go before the script (e.g. `--cpu-prof-md` for a benchmark's profile). */
+export async function startCoreProcess(
+  env: Record<string, string>,
+  timeoutMs = 30_000,
+  bunFlags: string[] = [],
+): Promise<CoreProcess> {
+  const proc = Bun.spawn(["bun", ...bunFlags, MAIN], {
+    env: {
+      ...RELAY_ALLOCATOR_ENV,
+      ...process.env,
+      PORT: "0",
+      HOST: "127.0.0.1",
+      LOG_LEVEL: "info",
+      LOCAL_DOCKER_AGENT: "off",
+      ...env,
+    },
     stdin: "ignore",
     stdout: "pipe",
     stderr: "pipe",
@@ -86,7 +100,7 @@ export async function startCoreProcess(env: Record<string, string>, timeoutMs = 
  * A control plane process on its own migrated database, with an admin API key made beforehand,
  * that a test can kill and start again on the same database.
  */
-export async function processControlPlane(env: Record<string, string> = {}) {
+export async function processControlPlane(env: Record<string, string> = {}, bunFlags: string[] = []) {
   const database = await databaseForProcess()
   // Made before the process runs: PGlite admits one process at a time.
   const db = await database.open()
@@ -103,7 +117,7 @@ export async function processControlPlane(env: Record<string, string> = {}) {
       return current
     },
     async start() {
-      current = await startCoreProcess({ ...database.env, ...env })
+      current = await startCoreProcess({ ...database.env, ...env }, undefined, bunFlags)
       return current
     },
     /** JSON API call as the admin; throws with the problem text on a non-2xx answer. */
@@ -119,7 +133,8 @@ export async function processControlPlane(env: Record<string, string> = {}) {
       })
     },
     async close() {
-      await current?.stop("SIGKILL")
+      // A profiled process writes its profile on a clean exit only.
+      await current?.stop(bunFlags.length > 0 ? "SIGTERM" : "SIGKILL")
       current = null
       await database.remove()
     },

@@ -64,7 +64,7 @@ describe("agent hub", () => {
       expect(res.headers.get("content-type")).toContain("application/problem+json")
       expect((await res.json()).code).toBe("UNAUTHENTICATED")
     }
-    expect(FakeAgent.connect(url, "ssa_unknown-token")).rejects.toThrow(/401/)
+    await expect(FakeAgent.connect(url, "ssa_unknown-token")).rejects.toThrow(/401/)
   })
 
   test("revoking a connected agent closes its connection, and its token is refused from then on", async () => {
@@ -73,7 +73,7 @@ describe("agent hub", () => {
     const { status } = await admin.api.agents({ id }).revoke.post()
     expect(status).toBe(200)
     expect(await agent.closed).toEqual({ code: 4003, reason: "token revoked" })
-    expect(FakeAgent.connect(url, token)).rejects.toThrow(/401/)
+    await expect(FakeAgent.connect(url, token)).rejects.toThrow(/401/)
     expect((await agentRow(id))?.status).toBe("revoked")
   })
 
@@ -82,7 +82,7 @@ describe("agent hub", () => {
     const agent = await FakeAgent.online(url, token)
     const { data } = await admin.api.agents({ id })["rotate-token"].post()
     expect((await agent.closed).code).toBe(4003)
-    expect(FakeAgent.connect(url, token)).rejects.toThrow(/401/)
+    await expect(FakeAgent.connect(url, token)).rejects.toThrow(/401/)
     const again = await FakeAgent.online(url, data?.token as string)
     await again.close()
   })

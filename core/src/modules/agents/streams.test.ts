@@ -1,5 +1,13 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test"
-import { creditOf, decodeFrame, DEFAULT_STREAM_WINDOW, encodeCredit, encodeFrame, FrameKind } from "@streamspace/schemas"
+import {
+  creditOf,
+  DEFAULT_STREAM_WINDOW,
+  decodeFrame,
+  encodeCredit,
+  encodeFrame,
+  FrameKind,
+  MAX_STREAM_PAYLOAD_BYTES,
+} from "@streamspace/schemas"
 import { eventually } from "../../testing/eventually.ts"
 import { FakeAgent } from "../../testing/fake-agent.ts"
 import { startTestCore, type TestCore } from "../../testing/test-core.ts"
@@ -67,9 +75,11 @@ describe("streams to a session through its agent (fake agent)", () => {
     const open = await agent.next("stream.open")
     agent.send({ type: "stream.opened", streamId: open.streamId, credit: 1 })
     const stream = await opening
+    // A whole window in small frames: all of it must come back as credit.
     const chunk = new Uint8Array(128 * 1024)
-    for (let i = 0; i < 8; i++) agent.send(encodeFrame(FrameKind.data, open.streamId, chunk))
-    await eventually(() => expect(total).toBe(8 * chunk.byteLength))
+    const frames = DEFAULT_STREAM_WINDOW / chunk.byteLength
+    for (let i = 0; i < frames; i++) agent.send(encodeFrame(FrameKind.data, open.streamId, chunk))
+    await eventually(() => expect(total).toBe(frames * chunk.byteLength))
     const credited = () =>
       framesFor(open.streamId)
         .filter((f) => f.kind === FrameKind.credit)
@@ -84,7 +94,9 @@ describe("streams to a session through its agent (fake agent)", () => {
     const open = await agent.next("stream.open")
     agent.send({ type: "stream.opened", streamId: open.streamId, credit: 1 })
     await opening
-    for (let i = 0; i < 5; i++) agent.send(encodeFrame(FrameKind.data, open.streamId, new Uint8Array(256 * 1024)))
+    // One frame more than the window the core announced, and nothing consumed.
+    for (let i = 0; i <= DEFAULT_STREAM_WINDOW / MAX_STREAM_PAYLOAD_BYTES; i++)
+      agent.send(encodeFrame(FrameKind.data, open.streamId, new Uint8Array(MAX_STREAM_PAYLOAD_BYTES)))
     await eventually(() => expect(reason).toBe("the agent sent more than its credit"))
     await agent.next("stream.close", 5_000, (m) => m.streamId === open.streamId)
     expect(agent.ws.readyState).toBe(WebSocket.OPEN)
@@ -94,8 +106,8 @@ describe("streams to a session through its agent (fake agent)", () => {
     const opening = core.hub!.openStream(sessionId, { onData: () => {}, onClose: () => {} })
     const open = await agent.next("stream.open")
     agent.send({ type: "stream.close", streamId: open.streamId, reason: "the session's VNC server does not answer" })
-    expect(opening).rejects.toThrow("the session's VNC server does not answer")
-    expect(core.hub!.openStream(crypto.randomUUID(), { onData: () => {}, onClose: () => {} })).rejects.toBeInstanceOf(
+    await expect(opening).rejects.toThrow("the session's VNC server does not answer")
+    await expect(core.hub!.openStream(crypto.randomUUID(), { onData: () => {}, onClose: () => {} })).rejects.toBeInstanceOf(
       StreamOpenFailed,
     )
   })
