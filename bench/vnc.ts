@@ -15,6 +15,7 @@ const arg = (name: string, fallback: string) => {
 const SECONDS = Number(arg("seconds", "6"))
 const VIEWER_COUNTS = arg("viewers", "1,20").split(",").map(Number)
 const LATENCY_SAMPLES = Number(arg("samples", "200"))
+const ROUNDS = Number(arg("rounds", "3"))
 
 interface Row {
   viewers: number
@@ -29,23 +30,52 @@ interface Row {
   fairness: [number, number]
 }
 
-async function measure(path: VncPath, viewers: number): Promise<Row> {
-  const clients: RfbClient[] = []
-  for (let i = 0; i < viewers; i++) clients.push(await path.open())
-  await Promise.all(clients.map((c) => c.update(false))) // warm up
-  const cpuBefore = path.relays.map((r) => cpuUse(r.pid))
-  const t = await fullFrames(clients, SECONDS)
-  const cpuAfter = path.relays.map((r) => cpuUse(r.pid))
-  const lat = await smallUpdateLatency(clients, Math.max(20, Math.round(LATENCY_SAMPLES / viewers)))
-  for (const c of clients) c.close()
+interface Totals {
+  seconds: number
+  updates: number
+  bytes: number
+  perViewer: number[]
+  /** CPU used by each relay process while it moved those bytes. */
+  cpu: CpuUse[]
+}
+
+const delta = (a: CpuUse, b: CpuUse): CpuUse => ({
+  user: a.user - b.user,
+  system: a.system - b.system,
+  minorFaults: a.minorFaults - b.minorFaults,
+  processes: a.processes,
+})
+const plus = (a: CpuUse, b: CpuUse): CpuUse => ({
+  user: a.user + b.user,
+  system: a.system + b.system,
+  minorFaults: a.minorFaults + b.minorFaults,
+  processes: b.processes,
+})
+
+/** One round of full-frame throughput on one path, added to its totals. */
+async function round(path: VncPath, clients: RfbClient[], seconds: number, into: Totals): Promise<void> {
+  const before = path.relays.map((r) => cpuUse(r.pid))
+  const t = await fullFrames(clients, seconds)
+  const after = path.relays.map((r) => cpuUse(r.pid))
+  into.seconds += t.seconds
+  into.updates += t.updates
+  into.bytes += t.bytes
+  t.perViewer.forEach((b, i) => {
+    into.perViewer[i] = (into.perViewer[i] ?? 0) + b
+  })
+  into.cpu = path.relays.map((_, i) =>
+    plus(into.cpu[i] ?? delta(before[i] as CpuUse, before[i] as CpuUse), delta(after[i] as CpuUse, before[i] as CpuUse)),
+  )
+}
+
+function row(path: VncPath, viewers: number, t: Totals, lat: number[]): Row {
   const mean = t.bytes / viewers
-  const per100MB = (seconds: number) => (seconds / t.bytes) * 100e6
+  const per100MB = (n: number) => (n / t.bytes) * 100e6
   const cpuPer100MB = Object.fromEntries(
     path.relays.map((r, i) => {
-      const [a, b] = [cpuAfter[i] as CpuUse, cpuBefore[i] as CpuUse]
-      const [user, system] = [per100MB(a.user - b.user), per100MB(a.system - b.system)]
-      const minorFaults = per100MB(a.minorFaults - b.minorFaults)
-      return [r.name, { user, system, total: user + system, minorFaults, processes: a.processes }]
+      const c = t.cpu[i] as CpuUse
+      const [user, system] = [per100MB(c.user), per100MB(c.system)]
+      return [r.name, { user, system, total: user + system, minorFaults: per100MB(c.minorFaults), processes: c.processes }]
     }),
   )
   return {
@@ -58,6 +88,33 @@ async function measure(path: VncPath, viewers: number): Promise<Row> {
     cpuPer100MB,
     fairness: [Math.min(...t.perViewer) / mean, Math.max(...t.perViewer) / mean],
   }
+}
+
+/**
+ * All paths get the same viewers and the same time, in interleaved rounds (the order rotating each
+ * round): on a shared, busy machine load comes and goes, and every path then meets the same mix.
+ */
+async function measure(paths: VncPath[], viewers: number): Promise<Row[]> {
+  const clients: RfbClient[][] = []
+  for (const path of paths) {
+    const mine: RfbClient[] = []
+    for (let i = 0; i < viewers; i++) mine.push(await path.open())
+    await Promise.all(mine.map((c) => c.update(false))) // warm up
+    clients.push(mine)
+  }
+  const totals: Totals[] = paths.map(() => ({ seconds: 0, updates: 0, bytes: 0, perViewer: [], cpu: [] }))
+  for (let r = 0; r < ROUNDS; r++)
+    for (let k = 0; k < paths.length; k++) {
+      const i = (k + r) % paths.length
+      await round(paths[i] as VncPath, clients[i] as RfbClient[], SECONDS / ROUNDS, totals[i] as Totals)
+    }
+  const rows: Row[] = []
+  for (const [i, path] of paths.entries()) {
+    const lat = await smallUpdateLatency(clients[i] as RfbClient[], Math.max(20, Math.round(LATENCY_SAMPLES / viewers)))
+    rows.push(row(path, viewers, totals[i] as Totals, lat))
+    for (const c of clients[i] as RfbClient[]) c.close()
+  }
+  return rows
 }
 
 const f = (n: number, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : "–")
@@ -105,16 +162,18 @@ try {
   paths.push(await websockifyPath(session.target, 16_080))
   paths.push(streamspacePath(stack, owner, session.id))
   const rows: Row[] = []
-  for (const n of VIEWER_COUNTS)
-    for (const path of paths) {
-      console.error(`measuring ${path.name} with ${n} viewer(s)…`)
-      rows.push(await measure(path, n))
-    }
+  for (const n of VIEWER_COUNTS) {
+    console.error(`measuring ${paths.map((p) => p.name).join(", ")} with ${n} viewer(s), ${ROUNDS} interleaved rounds…`)
+    rows.push(...(await measure(paths, n)))
+  }
   const text = report(rows)
   console.log(text)
   const out = join(import.meta.dir, "..", "artifacts", "bench")
   mkdirSync(out, { recursive: true })
-  writeFileSync(join(out, "vnc.json"), JSON.stringify({ at: new Date().toISOString(), seconds: SECONDS, rows }, null, 2))
+  writeFileSync(
+    join(out, "vnc.json"),
+    JSON.stringify({ at: new Date().toISOString(), seconds: SECONDS, rounds: ROUNDS, rows }, null, 2),
+  )
 } finally {
   for (const p of paths) await p.stop()
   await stack.close()
