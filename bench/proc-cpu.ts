@@ -75,3 +75,17 @@ export function cpuUse(pid: number): CpuUse {
   }
   return { user: user / TICKS_PER_SECOND, system: system / TICKS_PER_SECOND, minorFaults, processes: 1 + children.length }
 }
+
+/** Resident memory of `pid` and its live descendants, in bytes (VmRSS). */
+export function rssBytes(pid: number): number {
+  let total = 0
+  for (const p of [pid, ...descendants(pid)]) {
+    try {
+      const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${p}/status`, "utf8"))?.[1]
+      total += Number(kb ?? 0) * 1024
+    } catch {
+      // The process ended meanwhile.
+    }
+  }
+  return total
+}

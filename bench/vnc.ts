@@ -3,7 +3,7 @@
 import { mkdirSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import type { RfbClient } from "../agents/runtime/src/vnc/rfb-client.ts"
-import { type CpuUse, cpuUse } from "./proc-cpu.ts"
+import { type CpuUse, cpuUse, rssBytes } from "./proc-cpu.ts"
 import { fullFrames, percentile, smallUpdateLatency } from "./rfb-load.ts"
 import { directPath, streamspacePath, type VncPath, websockifyPath } from "./vnc-paths.ts"
 import { startVncStack } from "./vnc-stack.ts"
@@ -166,7 +166,9 @@ try {
     console.error(`measuring ${paths.map((p) => p.name).join(", ")} with ${n} viewer(s), ${ROUNDS} interleaved rounds…`)
     rows.push(...(await measure(paths, n)))
   }
-  const text = report(rows)
+  // Memory the relays hold after the runs: what keeping idle allocator pages (MIMALLOC_PURGE_DELAY) costs.
+  const rss = paths.flatMap((p) => p.relays).map((r) => `${r.name} ${f(rssBytes(r.pid) / 1e6, 0)} MB`)
+  const text = `${report(rows)}\n\nrelay resident memory after the runs: ${rss.join(", ")}`
   console.log(text)
   const out = join(import.meta.dir, "..", "artifacts", "bench")
   mkdirSync(out, { recursive: true })
