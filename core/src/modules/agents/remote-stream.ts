@@ -27,7 +27,8 @@ export function openRemoteStream(
   const url = `${target.url.replace(/^http/, "ws")}${REPLICA_STREAM_PATH}/${sessionId}?window=${DEFAULT_STREAM_WINDOW}`
   const headers = signReplicaRequest(target.secret, target.replicaId, sessionId)
   // Bun's WebSocket takes headers: this is a server talking to a server.
-  const ws = new WebSocket(url, { headers } as unknown as string[])
+  // No permessage-deflate: desktop pixels are already encoded, deflating them again only costs CPU.
+  const ws = new WebSocket(url, { headers, perMessageDeflate: false } as unknown as string[])
   ws.binaryType = "arraybuffer"
   let flow: StreamFlow | null = null
   let ended = false
