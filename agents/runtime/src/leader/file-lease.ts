@@ -3,7 +3,7 @@
 // The lease file holds {holder, token, expiresAt}: a holder that stops renewing (dead, hung or paused) loses it once
 // expiresAt passes, like the Redis lease. Every read-modify-write of it happens under flock(2) on a side file, held
 // only for a synchronous read and write (no await inside), so a process that dies mid-way frees it at once.
-// The token persists in the file across releases, so terms only grow.
+// The token persists in the file across releases and is raised to the clock, so terms only grow.
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync } from "node:fs"
 import { dirname } from "node:path"
 import { tryLockExclusive, unlock } from "./flock.ts"
@@ -32,7 +32,8 @@ export class FileLease implements LeaseBackend {
   async tryAcquire(holder: string, leaseMs: number): Promise<LeaseGrant | null> {
     return this.locked((lease) => {
       if (lease.holder !== null && lease.holder !== holder && this.now() < lease.expiresAt) return null
-      const token = lease.token + 1
+      // Raised to the clock in ms: a lease file that was deleted still yields terms above every old one.
+      const token = Math.max(lease.token + 1, Date.now())
       this.write({ holder, token, expiresAt: this.now() + leaseMs })
       return { fencingToken: token }
     })

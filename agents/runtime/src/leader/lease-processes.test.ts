@@ -25,8 +25,9 @@ function holder(name: string, ...where: string[]): Holder {
   void (async () => {
     const decoder = new TextDecoder()
     let rest = ""
-    for await (const chunk of proc.stdout) {
-      const parts = (rest + decoder.decode(chunk, { stream: true })).split("\n")
+    const reader = proc.stdout.getReader()
+    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
+      const parts = (rest + decoder.decode(chunk.value, { stream: true })).split("\n")
       rest = parts.pop() ?? ""
       lines.push(...parts)
     }

@@ -12,12 +12,20 @@ export interface RedisLeaseOptions {
   commandTimeoutMs?: number
 }
 
-// The lease value is "<holder>|<token>"; the term counter never expires, so tokens only grow.
-// A holder may take its own lease again (after it stepped down locally) but gets a new term.
+// The lease value is "<holder>|<token>". Terms come from a counter that never expires, raised to Redis' clock in
+// milliseconds: a Redis that lost its data (restart without persistence) still hands out terms above every old one,
+// which the control plane would otherwise refuse forever. A holder may take its own lease again (after it stepped
+// down locally) but gets a new term.
 const ACQUIRE = `
 local cur = redis.call('GET', KEYS[1])
 if cur and string.sub(cur, 1, string.len(ARGV[1]) + 1) ~= ARGV[1] .. '|' then return false end
 local token = redis.call('INCR', KEYS[2])
+local now = redis.call('TIME')
+local ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+if token < ms then
+  token = ms
+  redis.call('SET', KEYS[2], token)
+end
 redis.call('SET', KEYS[1], ARGV[1] .. '|' .. token, 'PX', ARGV[2])
 return token`
 const RENEW = `
