@@ -68,8 +68,9 @@ const linesAfter = (p: AgentProcess, from: number) => p.lines.slice(from).join("
 
 beforeAll(async () => {
   const { image } = await ensureDesktopImage()
-  // Heartbeats every 2 s: a leader paused for a few seconds keeps its connection, so its late writes reach the core.
-  cp = await processControlPlane({ AGENT_HEARTBEAT_INTERVAL_MS: "2000", AGENT_COMMAND_TIMEOUT_MS: "60000" })
+  // Heartbeats every 3 s (offline after 9 s): a leader paused for a few seconds keeps its connection, so its late
+  // writes reach the core.
+  cp = await processControlPlane({ AGENT_HEARTBEAT_INTERVAL_MS: "3000", AGENT_COMMAND_TIMEOUT_MS: "60000" })
   const template = await cp.call<Template>("/api/v1/templates", {
     method: "POST",
     body: JSON.stringify({
