@@ -15,6 +15,8 @@ import { createAgentHub, type HubOptions } from "./modules/agents/hub.ts"
 import { agentRoutes } from "./modules/agents/index.ts"
 import { apiKeyRoutes } from "./modules/api-keys/index.ts"
 import { auditRoutes } from "./modules/audit/index.ts"
+import { EventDispatcher, type DispatcherOptions } from "./modules/events/dispatcher.ts"
+import { eventRoutes } from "./modules/events/index.ts"
 import { type AuthRouteOptions, authRoutes } from "./modules/auth/index.ts"
 import { authPolicyOver } from "./modules/auth/policy.ts"
 import { createPrincipalResolver } from "./modules/identity/principal.ts"
@@ -45,6 +47,8 @@ export interface AppOptions {
   plugins?: PluginHostOptions
   /** Sign-in: cookie security, the public URL for links, OIDC (main.ts builds it from the environment). */
   auth?: AuthRouteOptions
+  /** Event delivery to plugins: retries, backoff, poll (defaults suit production). */
+  events?: DispatcherOptions
 }
 
 export function createApp(options: AppOptions) {
@@ -66,6 +70,9 @@ export function createApp(options: AppOptions) {
     deps.authPolicy = authPolicyOver((hook, input, until) => plugins.runHook(hook, input, until))
     plugins.start().catch((error: unknown) => log.error({ err: error }, "the plugin host did not start"))
   }
+  // Runs whether or not plugins do: events wait in the outbox until their subscribers can take them.
+  const events = new EventDispatcher(db, plugins.eventConsumers, log, options.events)
+  deps.events = events
 
   const app = new Elysia({
     name: "streamspace-core",
@@ -116,6 +123,7 @@ export function createApp(options: AppOptions) {
     .use(sessionRoutes(deps, http))
     .use(agentRoutes(deps, http))
     .use(auditRoutes(deps, http))
+    .use(eventRoutes(deps, http))
     .use(
       hub?.cluster
         ? replicaStreamRoute(hub.cluster.replicaSecret, hub, log.child({ module: "replica-link" }))
@@ -129,7 +137,7 @@ export function createApp(options: AppOptions) {
     .use(staticUi())
   audit.learnActions(app.routes)
 
-  return { app, deps, audit, hub, plugins }
+  return { app, deps, audit, hub, plugins, events }
 }
 
 export type CoreApp = ReturnType<typeof createApp>["app"]

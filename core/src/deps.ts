@@ -18,4 +18,6 @@ export interface CoreDeps {
   agentConnections?: AgentConnections
   /** The auth plugin, asked at sign-in and refresh; absent → sign-in routes answer 503. */
   authPolicy?: AuthPolicy
+  /** The event dispatcher: woken when dead letters are replayed. */
+  events?: { wake(): void }
 }

@@ -65,7 +65,7 @@ try {
 }
 // From a checkout, the first-party plugins' index is the default marketplace.
 const bundledMarketplace = join(import.meta.dir, "..", "..", "plugins", "marketplace.json")
-const { app, deps, audit, hub, plugins } = createApp({
+const { app, deps, audit, hub, plugins, events } = createApp({
   db,
   log,
   signingKey,
@@ -112,6 +112,7 @@ async function shutdown(signal: string) {
   log.info({ signal }, "shutting down")
   await localAgent?.stop()
   await hub?.stop()
+  await events.stop()
   if (app.server) await app.stop()
   await plugins.stop()
   await redis?.close()
@@ -124,6 +125,7 @@ process.on("SIGINT", () => void shutdown("SIGINT"))
 
 app.listen({ port: config.PORT, hostname: config.HOST })
 await hub?.start()
+await events.start()
 if (config.LOCAL_DOCKER_AGENT === "auto") {
   const host = localHost
   // In the background: a first start may build the desktop image for a couple of minutes.

@@ -1,5 +1,6 @@
 // Messages between the core (Bun) and the plugin runtime (Node + isolated-vm), one JSON object each.
 import { type Static, Type } from "@sinclair/typebox"
+import { StreamSpaceEvent } from "./events.ts"
 import { HookNameSchema } from "./plugin-hooks.ts"
 import { HostMethodSchema } from "./plugin-host-api.ts"
 import { PluginId, SemVer } from "./plugin-manifest.ts"
@@ -54,12 +55,8 @@ export const SandboxLimits = Type.Object(
 )
 export type SandboxLimits = Static<typeof SandboxLimits>
 
-export const PluginEvent = Type.Object({
-  id: Type.String({ minLength: 1, maxLength: 128 }),
-  type: Type.String({ minLength: 1, maxLength: 128 }),
-  at: Type.String({ description: "ISO 8601 time the event happened" }),
-  data: Type.Unknown(),
-})
+/** The envelope declared with the event types (events.ts): one shape for plugins and the portal. */
+export const PluginEvent = StreamSpaceEvent
 export type PluginEvent = Static<typeof PluginEvent>
 
 // ---- core → runtime ----

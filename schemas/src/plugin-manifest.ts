@@ -15,7 +15,7 @@ export const SemVer = Type.String({
 })
 export const EventPattern = Type.String({
   maxLength: 128,
-  pattern: "^(\\*|[a-z][a-zA-Z0-9]*(\\.[a-z][a-zA-Z0-9]*)*(\\.\\*)?)$",
+  pattern: "^(\\*|[a-z][a-zA-Z0-9_]*(\\.[a-z][a-zA-Z0-9_]*)*(\\.\\*)?)$",
   description: "An event type such as session.started, or a prefix such as session.*",
 })
 export const SecretName = Type.String({ minLength: 1, maxLength: 64, pattern: "^[A-Za-z][A-Za-z0-9_.-]*$" })

@@ -6,6 +6,7 @@ import type { HubOptions } from "../modules/agents/hub.ts"
 import { migrate } from "../infra/db/migrate.ts"
 import { createLogger } from "../infra/log.ts"
 import type { AuthRouteOptions } from "../modules/auth/index.ts"
+import type { DispatcherOptions } from "../modules/events/dispatcher.ts"
 import type { PluginHostOptions } from "../modules/plugins/plugin-host.ts"
 import { createUser } from "../modules/users/service.ts"
 import { openTestDatabase, type TestBackend } from "./test-database.ts"
@@ -29,6 +30,8 @@ export interface TestCoreOptions {
   plugins?: boolean | Partial<PluginHostOptions>
   /** Sign-in route options (cookies, public URL, OIDC); the object is kept, so a test may add OIDC later. */
   auth?: AuthRouteOptions
+  /** Run the event dispatcher (true, or its options: quick retries for tests). Off by default. */
+  events?: boolean | DispatcherOptions
 }
 
 /** Quick retries so a test sees a crashed plugin come back within its time budget. */
@@ -55,6 +58,7 @@ export async function startTestCore(options: TestCoreOptions = {}) {
     ...(agents ? { agents } : {}),
     plugins,
     ...(options.auth ? { auth: options.auth } : {}),
+    ...(typeof options.events === "object" ? { events: options.events } : {}),
   })
   const { app, deps, hub } = built
   if (hub) {
@@ -64,6 +68,7 @@ export async function startTestCore(options: TestCoreOptions = {}) {
   }
   const url = hub ? `http://127.0.0.1:${app.server?.port}` : null
   await built.plugins.ready
+  if (options.events) await built.events.start()
 
   const request = (path: string, init: RequestInit = {}, token?: string) => {
     const headers = new Headers(init.headers)
@@ -90,6 +95,8 @@ export async function startTestCore(options: TestCoreOptions = {}) {
     deps,
     db,
     hub,
+    /** The event dispatcher (running when the core was started with `events`). */
+    events: built.events,
     /** The plugin host: its supervisor runs when the core was started with `plugins`. */
     plugins: built.plugins,
     /** Base URL of the listening app (only with `agents`). */
@@ -104,6 +111,7 @@ export async function startTestCore(options: TestCoreOptions = {}) {
     /** Audit rows are written after the response; wait for them before asserting. */
     auditSettled: () => built.audit.settled(),
     async close() {
+      await built.events.stop()
       if (hub) {
         await hub.stop()
         await app.stop(true)

@@ -30,7 +30,7 @@ export interface PluginHarness extends AsyncDisposable {
   readonly host: InMemoryHostApi
   status(): InstallStatus
   hook<H extends HookName>(hook: H, input: HookInput<H>): Promise<HookOutcome<H>>
-  event(type: string, data?: unknown): Promise<EventOutcome>
+  event(type: string, data?: Record<string, unknown>): Promise<EventOutcome>
   stop(): Promise<void>
 }
 

@@ -4,6 +4,7 @@ import m0001 from "./migrations/0001_init.sql" with { type: "text" }
 import m0002 from "./migrations/0002_agent_commands.sql" with { type: "text" }
 import m0003 from "./migrations/0003_session_shares.sql" with { type: "text" }
 import m0004 from "./migrations/0004_plugins.sql" with { type: "text" }
+import m0005 from "./migrations/0005_events.sql" with { type: "text" }
 import m0006 from "./migrations/0006_agent_leader_token.sql" with { type: "text" }
 
 export const MIGRATIONS: readonly { version: number; name: string; sql: string }[] = [
@@ -11,6 +12,7 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
   { version: 2, name: "agent_commands", sql: m0002 },
   { version: 3, name: "session_shares", sql: m0003 },
   { version: 4, name: "plugins", sql: m0004 },
+  { version: 5, name: "events", sql: m0005 },
   { version: 6, name: "agent_leader_token", sql: m0006 },
 ]
 

@@ -17,6 +17,8 @@ import type {
   PluginInstallStatus,
   PluginUsage,
 } from "@streamspace/schemas"
+import type { EventConsumers } from "../events/ports.ts"
+import { appendEvent } from "../events/outbox.ts"
 import type { CoreDeps } from "../../deps.ts"
 import type { Logger } from "../../infra/log.ts"
 import type { SessionPolicy } from "../sessions/ports.ts"
@@ -198,11 +200,37 @@ export class PluginHost {
     return this.writes.then(() => {})
   }
 
-  /** Status writes run one after another, in the order the runtime reported them. */
+  /** Status writes run one after another, in the order the runtime reported them; a failure is also an event. */
   record(installId: string, status: PluginInstallStatus, error: PluginError | null): void {
+    const failed = (status === "crashed" || status === "failed") && error !== null
     this.writes = this.writes
-      .then(() => repo.recordStatus(this.deps.sql, installId, status, error))
+      .then(() =>
+        this.deps.sql.begin(async (tx) => {
+          const pluginId = await repo.recordStatus(tx, installId, status, error)
+          if (failed && pluginId !== null)
+            await appendEvent(tx, "plugin.failed", { installId, pluginId, code: error.code, message: error.message })
+        }),
+      )
       .catch((err: unknown) => this.log.error({ err, installId }, "could not record a plugin's status"))
+  }
+
+  /** The event dispatcher's view of the plugins: who subscribes (from the table), and delivery through the runtime. */
+  readonly eventConsumers: EventConsumers = {
+    subscribers: async () =>
+      (await repo.listInstalls(this.deps.sql, true))
+        .filter((row) => row.manifest.events.length > 0)
+        .map((row) => ({ installId: row.id, pluginId: row.pluginId, events: row.manifest.events })),
+    deliver: async (installId, event) => {
+      await this.ready
+      const supervisor = this.supervisor
+      if (supervisor === undefined)
+        return { ok: false, code: "RUNTIME_UNAVAILABLE", message: "The plugin runtime does not run here." }
+      if (supervisor.status(installId) === undefined) await this.reconcile() // enabled by another replica a moment ago
+      if (supervisor.status(installId) === undefined)
+        return { ok: false, code: "PLUGIN_NOT_LOADED", message: "The install is not enabled on this control plane." }
+      const outcome = await supervisor.deliverEvent(installId, event)
+      return outcome.delivered ? { ok: true } : { ok: false, ...outcome.error }
+    },
   }
 
   liveStatus(installId: string): InstallStatus | undefined {

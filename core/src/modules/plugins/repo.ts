@@ -95,10 +95,14 @@ export async function updateInstall(
 
 export const deleteInstall = async (sql: Sql, id: string) => (await sql`delete from plugin_installs where id = ${id}`).count > 0
 
-/** Records what the runtime says; an error that is new (by time) also lands in the recent-errors list. */
+/**
+ * Records what the runtime says; an error that is new (by time) also lands in the recent-errors list.
+ * Answers the plugin's id when the error is new (the caller announces it), else null.
+ */
 export async function recordStatus(sql: Sql, id: string, status: PluginInstallStatus, error: PluginError | null) {
-  const [row] = await sql<{ lastError: PluginError | null }[]>`select last_error from plugin_installs where id = ${id}`
-  if (row === undefined) return
+  const [row] = await sql<{ lastError: PluginError | null; pluginId: string }[]>`select last_error, plugin_id from plugin_installs
+    where id = ${id}`
+  if (row === undefined) return null
   await sql`update plugin_installs set status = ${status},
       last_error = ${error === null ? sql`last_error` : sql.json(error as never)}
     where id = ${id}`
@@ -107,7 +111,9 @@ export async function recordStatus(sql: Sql, id: string, status: PluginInstallSt
     // Keep the last 50 per install: enough to see a pattern, bounded for a plugin that fails in a loop.
     await sql`delete from plugin_errors where install_id = ${id}
       and id not in (select id from plugin_errors where install_id = ${id} order by id desc limit 50)`
+    return row.pluginId
   }
+  return null
 }
 
 export const setStatusOfAll = (sql: Sql, status: PluginInstallStatus) => sql`update plugin_installs set status = ${status}`

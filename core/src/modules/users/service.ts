@@ -1,6 +1,7 @@
 // User administration and lookups. Sign-in itself belongs to the auth plugin.
 import type { CreateUser, Role, UpdateUser, User, UserQuery } from "@streamspace/schemas"
 import type { CoreDeps } from "../../deps.ts"
+import { appendEvent } from "../events/outbox.ts"
 import { Conflict, NotFound } from "../../http/errors.ts"
 import type { Principal } from "../identity/principal.ts"
 import { countActiveSessionsOf } from "../sessions/service.ts"
@@ -14,7 +15,11 @@ const isUniqueViolation = (e: unknown, constraint: string) =>
 
 export async function createUser(deps: CoreDeps, input: CreateUser): Promise<User> {
   try {
-    return await repo.insertUser(deps.sql, { ...input, role: input.role ?? "user" })
+    return await deps.sql.begin(async (tx) => {
+      const user = await repo.insertUser(tx, { ...input, role: input.role ?? "user" })
+      await appendEvent(tx, "user.created", { userId: user.id, username: user.username, role: user.role })
+      return user
+    })
   } catch (e) {
     if (isUniqueViolation(e, "username")) throw new Conflict(`The username ${input.username} is taken.`, "USERNAME_TAKEN")
     if (isUniqueViolation(e, "email")) throw new Conflict(`The email ${input.email} belongs to another user.`, "EMAIL_TAKEN")

@@ -26,5 +26,12 @@ export {
   type HttpLimits,
 } from "./standard-host.ts"
 export { InMemoryHostApi, type InMemoryHostData, type LogRecord } from "./in-memory-host.ts"
-export { checkManifest, checkGrant, DEFAULT_OPERATOR_LIMITS, PluginInstallError, type OperatorLimits } from "./install-check.ts"
+export {
+  checkManifest,
+  checkGrant,
+  DEFAULT_OPERATOR_LIMITS,
+  eventMatches,
+  PluginInstallError,
+  type OperatorLimits,
+} from "./install-check.ts"
 export type { SupervisorLog } from "./runtime-restarts.ts"

@@ -185,7 +185,7 @@ export class Sandbox {
         )
       }
     })
-    return this.interpret(answer)
+    return this.interpret(answer, kind)
   }
 
   private onComplete(id: number, answer: string): void {
@@ -196,7 +196,7 @@ export class Sandbox {
     call.resolve(answer)
   }
 
-  private interpret(answer: unknown): unknown {
+  private interpret(answer: unknown, kind: "h" | "e"): unknown {
     if (typeof answer !== "string") return this.fail("PLUGIN_BAD_RESULT", "The harness answered with something other than text.")
     const body = answer.slice(1)
     switch (answer[0]) {
@@ -211,6 +211,8 @@ export class Sandbox {
       case ANSWER.noHandler:
         throw new SandboxError("PLUGIN_NO_HANDLER", body)
       case ANSWER.threw:
+        // An event handler throws to ask for the event again (at least once): a failed delivery, not a crash.
+        if (kind === "e") throw new SandboxError("PLUGIN_THREW", `The event handler threw: ${body.slice(0, 4000)}`)
         return this.fail("PLUGIN_THREW", `The plugin threw: ${body.slice(0, 4000)}`)
       default:
         return this.fail("PLUGIN_BAD_RESULT", `The plugin's answer is not JSON: ${body.slice(0, 4000)}`)
