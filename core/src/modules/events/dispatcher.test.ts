@@ -59,7 +59,7 @@ describe("event delivery to plugins", () => {
     expect(await triesOf(core, flaky, event?.id as string)).toBe(3)
     await eventually(async () => {
       const [row] = await core.db
-        .sql`select status, attempts from event_deliveries where install_id = ${flaky} and event_id = ${event?.id}`
+        .sql`select status, attempts from event_deliveries where install_id = ${flaky} and event_id = ${event?.id as string}`
       expect(row).toMatchObject({ status: "delivered", attempts: 3 })
     })
     // Throwing from an event handler asks for the event again; it does not stop the plugin.
