@@ -12,6 +12,10 @@ const argsOpt = <R extends TSchema[], O extends TSchema>(required: [...R], optio
   Type.Union([Type.Tuple(required), Type.Tuple([...required, optional])])
 
 export const KvKey = Type.String({ minLength: 1, maxLength: 512 })
+const SessionActOptions = Type.Object(
+  { reason: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })) },
+  { additionalProperties: false },
+)
 const KvTtl = Type.Object({ ttlSeconds: Type.Optional(Type.Integer({ minimum: 1 })) }, { additionalProperties: false })
 export const JsonValue = Type.Unknown({ description: "Any JSON value" })
 export const LogFields = Type.Record(Type.String({ maxLength: 64 }), Type.Unknown())
@@ -71,7 +75,16 @@ export type HmacKey = Static<typeof HmacKey>
 export const SecretNameArg = Type.String({ minLength: 1, maxLength: 64 })
 
 /** Which grant a call needs; checked on the host, never in the sandbox. */
-export type HostPermission = "none" | "kv" | "http" | "sessions.read" | "users.read" | "users.write" | "secrets" | "crypto"
+export type HostPermission =
+  | "none"
+  | "kv"
+  | "http"
+  | "sessions.read"
+  | "sessions.write"
+  | "users.read"
+  | "users.write"
+  | "secrets"
+  | "crypto"
 
 interface HostMethodDefinition<A extends TSchema, R extends TSchema> {
   args: A
@@ -110,6 +123,9 @@ export const HOST_API = {
   "sessions.list": method(argsOpt([], HostSessionQuery), Type.Array(Session), "sessions.read"),
   "sessions.get": method(args(Uuid), Type.Union([Session, Type.Null()]), "sessions.read"),
   "sessions.usage": method(args(Uuid), SessionUsage, "sessions.read"),
+  /** Acting on a session (e.g. the hibernation plugin): the state machine's rules apply; the reason is kept on the session. */
+  "sessions.hibernate": method(args(Uuid), Session, "sessions.write"),
+  "sessions.stop": method(argsOpt([Uuid], SessionActOptions), Session, "sessions.write"),
   "users.get": method(args(Uuid), Type.Union([User, Type.Null()]), "users.read"),
   "users.lookup": method(args(UserLookup), Type.Union([User, Type.Null()]), "users.read"),
   /** Provisioning (e.g. the auth plugin's OIDC sign-in); the core's own rules apply, a taken username fails. */

@@ -10,7 +10,7 @@ import {
 import type { CoreDeps } from "../../deps.ts"
 import { AppError, NotFound } from "../../http/errors.ts"
 import type { Logger } from "../../infra/log.ts"
-import { findSession, findSessions, sessionUsageOf } from "../sessions/service.ts"
+import { findSession, findSessions, hibernate, sessionUsageOf, stop } from "../sessions/service.ts"
 import { createUser, findUserByEmail, findUserByName, getUser, updateUser } from "../users/service.ts"
 import { createKvStore } from "./kv-store.ts"
 import { readSecret } from "./secrets.ts"
@@ -57,6 +57,13 @@ export function createCoreHost(deps: CoreDeps, options: CoreHostOptions): HostAp
         list: (_ctx, query) => findSessions(deps, query),
         get: (_ctx, id) => findSession(deps, id),
         usage: (_ctx, userId) => sessionUsageOf(deps, userId),
+        hibernate: (ctx, id) => asHostError(() => hibernate(deps, id, `hibernated by plugin ${ctx.pluginId}`)),
+        stop: (ctx, id, reason) =>
+          asHostError(async () => {
+            const session = await findSession(deps, id)
+            if (!session) throw new NotFound("That session")
+            return stop(deps, session, reason ?? `stopped by plugin ${ctx.pluginId}`)
+          }),
       },
       users: {
         get: async (_ctx, id) => {

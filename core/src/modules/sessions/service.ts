@@ -71,23 +71,34 @@ export async function deleteSession(deps: CoreDeps, viewer: Principal, id: strin
     listCacheOf(deps.sql).forget()
     return null
   }
-  if (!deps.scheduler) return transition(deps, id, "stopped", { reason: "stopped by user" })
+  return stop(deps, s, "stopped by user")
+}
+
+/** Stops an active session for a caller that has checked access itself (a plugin granted sessions: write). */
+export async function stop(deps: CoreDeps, s: Session, reason: string): Promise<Session> {
+  const id = s.id
+  if (!deps.scheduler) return transition(deps, id, "stopped", { reason })
   // Not placed on an agent yet: nothing runs anywhere, so the session ends here. If the scheduler
   // placed it meanwhile, the compare-and-set misses and the agent is asked to stop it below.
   if (!s.agentId) {
-    const ended = await transitionFrom(deps, id, ["pending"], "stopped", { reason: "stopped by user" })
+    const ended = await transitionFrom(deps, id, ["pending"], "stopped", { reason })
     if (ended) return ended
   }
-  const stopping = await transition(deps, id, "stopping")
+  const stopping = await transition(deps, id, "stopping", { reason })
   deps.scheduler.sessionStopping(stopping)
   return stopping
 }
 
 /** Hibernate releases a running session's compute and keeps its workload for a fast wake. */
 export async function hibernateSession(deps: CoreDeps, viewer: Principal, id: string): Promise<Session> {
-  const scheduler = requireScheduler(deps, "hibernated")
   await getSession(deps, viewer, id)
-  const hibernating = await transition(deps, id, "hibernating")
+  return hibernate(deps, id)
+}
+
+/** Hibernates for a caller that has checked access itself (a plugin granted sessions: write). */
+export async function hibernate(deps: CoreDeps, id: string, reason?: string): Promise<Session> {
+  const scheduler = requireScheduler(deps, "hibernated")
+  const hibernating = await transition(deps, id, "hibernating", reason ? { reason } : {})
   scheduler.sessionHibernating(hibernating)
   return hibernating
 }

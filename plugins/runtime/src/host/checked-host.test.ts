@@ -3,7 +3,7 @@ import type { PluginPermissions } from "@streamspace/schemas"
 import { checkedHost } from "./checked-host.ts"
 import { urlAllowed } from "./http-allowlist.ts"
 import { InMemoryHostApi } from "./in-memory-host.ts"
-import { ALICE } from "./test-fixtures.ts"
+import { ALICE, runningSession } from "./test-fixtures.ts"
 
 const server = Bun.serve({
   port: 0,
@@ -135,4 +135,24 @@ test("kv.increment counts from zero, keeps the window its first call set, and re
   expect(await call("kv.increment", ["name"])).toMatchObject({ code: "HOST_BAD_ARGUMENTS" })
   expect(await call("kv.increment", ["hits", "2"])).toMatchObject({ code: "HOST_BAD_ARGUMENTS" })
   expect(await hostFor({}).call("kv.increment", ["hits"])).toMatchObject({ code: "HOST_PERMISSION_DENIED" })
+})
+
+test("acting on sessions needs sessions: write, follows the state machine, and keeps the reason", async () => {
+  const { api, call } = hostFor({ sessions: "write" })
+  const [one, two] = [runningSession(1), runningSession(2)]
+  for (const s of [one, two]) api.sessionsById.set(s.id, s)
+  expect(await call("sessions.hibernate", [one.id])).toMatchObject({ value: { id: one.id, state: "hibernated" } })
+  expect(await call("sessions.hibernate", [one.id])).toMatchObject({ code: "HOST_CALL_FAILED" })
+  expect(await call("sessions.stop", [two.id, { reason: "idle for 30 minutes" }])).toMatchObject({
+    value: { state: "stopped", reason: "idle for 30 minutes" },
+  })
+  expect(await call("sessions.stop", [two.id, { why: "x" }])).toMatchObject({ code: "HOST_BAD_ARGUMENTS" })
+
+  const reader = hostFor({ sessions: "read" })
+  reader.api.sessionsById.set(one.id, runningSession(1))
+  expect(await reader.call("sessions.stop", [one.id])).toMatchObject({
+    code: "HOST_PERMISSION_DENIED",
+    message: expect.stringContaining('"sessions: write"'),
+  })
+  expect(await reader.call("sessions.get", [one.id])).toMatchObject({ value: { state: "running" } })
 })

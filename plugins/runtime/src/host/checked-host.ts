@@ -44,6 +44,8 @@ const handlers: Handlers = {
   "sessions.list": (h, ctx, [query]) => h.sessions.list(ctx, query ?? {}),
   "sessions.get": (h, ctx, [id]) => h.sessions.get(ctx, id),
   "sessions.usage": (h, ctx, [userId]) => h.sessions.usage(ctx, userId),
+  "sessions.hibernate": (h, ctx, [id]) => h.sessions.hibernate(ctx, id),
+  "sessions.stop": (h, ctx, [id, options]) => h.sessions.stop(ctx, id, options?.reason),
   "users.get": (h, ctx, [id]) => h.users.get(ctx, id),
   "users.lookup": (h, ctx, [by]) => h.users.lookup(ctx, by),
   "users.create": (h, ctx, [input]) => h.users.create(ctx, input),
@@ -64,6 +66,7 @@ const GRANT_NAMES: Record<Exclude<HostPermission, "none">, string> = {
   kv: "kv",
   http: "http",
   "sessions.read": "sessions: read",
+  "sessions.write": "sessions: write",
   "users.read": "users: read",
   "users.write": "users: write",
   secrets: "secrets",
@@ -89,6 +92,8 @@ const refusal = (permissions: PluginPermissions, method: HostMethod, args: reado
     }
     case "sessions.read":
       return permissions.sessions ? undefined : denied(GRANT_NAMES["sessions.read"])
+    case "sessions.write":
+      return permissions.sessions === "write" ? undefined : denied(GRANT_NAMES["sessions.write"])
     case "users.read":
       return permissions.users ? undefined : denied(GRANT_NAMES["users.read"])
     case "users.write":

@@ -51,6 +51,9 @@ export interface HostApi {
     list(ctx: HostCallContext, query: HostSessionQuery): Promise<Session[]>
     get(ctx: HostCallContext, id: string): Promise<Session | null>
     usage(ctx: HostCallContext, userId: string): Promise<SessionUsage>
+    /** Through the state machine; a session that cannot go there (or is gone) is a HostCallError. */
+    hibernate(ctx: HostCallContext, id: string): Promise<Session>
+    stop(ctx: HostCallContext, id: string, reason: string | undefined): Promise<Session>
   }
   users: {
     get(ctx: HostCallContext, id: string): Promise<User | null>

@@ -1,5 +1,5 @@
 // InMemoryHostApi: a complete HostApi on plain maps, for plugin authors' tests and the runtime's own tests.
-import { ACTIVE_STATES, type Session, type User } from "@streamspace/schemas"
+import { ACTIVE_STATES, canTransition, type Session, type SessionState, type User } from "@streamspace/schemas"
 import { type HostApi, type HostCallContext, HostCallError, type LogLevel } from "./host-api.ts"
 import { createHostApi, type HostApiOptions } from "./standard-host.ts"
 
@@ -116,6 +116,20 @@ export class InMemoryHostApi implements HostApi {
         memory: active.reduce((sum, s) => sum + s.resources.memory, 0),
       }
     },
+    hibernate: async (ctx, id) => this.moveSession(ctx, id, "hibernated", undefined),
+    stop: async (ctx, id, reason) => this.moveSession(ctx, id, "stopped", reason),
+  }
+
+  /** The test double settles at once where the core would pass through hibernating/stopping. */
+  private moveSession(ctx: HostCallContext, id: string, to: SessionState, reason: string | undefined): Session {
+    const session = this.sessionsById.get(id)
+    if (session === undefined) throw new HostCallError("HOST_CALL_FAILED", `Session ${id} was not found.`)
+    const via = to === "hibernated" ? "hibernating" : "stopping"
+    if (!canTransition(session.state, via))
+      throw new HostCallError("HOST_CALL_FAILED", `Session ${id} is ${session.state} and cannot be ${to}.`)
+    const moved = { ...session, state: to, reason: reason ?? `${to} by plugin ${ctx.pluginId}` }
+    this.sessionsById.set(id, moved)
+    return moved
   }
 
   users: HostApi["users"] = {
