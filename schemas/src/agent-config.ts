@@ -74,3 +74,83 @@ export const DockerAgentConfig = Type.Object({
   LOG_LEVEL: Type.Union(LogLevel.anyOf, { default: "info", description: "fatal | error | warn | info | debug | trace | silent" }),
 })
 export type DockerAgentConfig = Static<typeof DockerAgentConfig>
+
+// Kubernetes agent configuration (agents/kubernetes/src/config.ts).
+export const KubernetesAgentConfig = Type.Object({
+  STREAMSPACE_URLS: DockerAgentConfig.properties.STREAMSPACE_URLS,
+  STREAMSPACE_AGENT_TOKEN: DockerAgentConfig.properties.STREAMSPACE_AGENT_TOKEN,
+  AGENT_NAME: Type.Union([AgentName], {
+    default: "kubernetes",
+    description: "Scopes labels, claim names and the Lease, so agents sharing a namespace leave each other alone",
+  }),
+  AGENT_INSTANCE_ID: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 128,
+      description: "This replica (the Lease's holder identity); default: the host name, i.e. the pod name",
+    }),
+  ),
+  AGENT_CLUSTER: DockerAgentConfig.properties.AGENT_CLUSTER,
+  AGENT_MAX_SESSIONS: Type.Integer({
+    minimum: 0,
+    maximum: 10000,
+    default: 50,
+    description: "Sessions this agent may run at once",
+  }),
+  KUBECONFIG: Type.Optional(
+    Type.String({ minLength: 1, description: "Kubeconfig file to use; unset: in-cluster (the pod's service account)" }),
+  ),
+  SESSION_NAMESPACE: Type.String({
+    minLength: 1,
+    maxLength: 63,
+    pattern: "^[a-z0-9]([a-z0-9-]*[a-z0-9])?$",
+    default: "streamspace-sessions",
+    description: "Namespace the sessions' Deployments, claims, Secrets and NetworkPolicies live in",
+  }),
+  AGENT_NAMESPACE: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 63,
+      pattern: "^[a-z0-9]([a-z0-9-]*[a-z0-9])?$",
+      description: "Namespace of the agent's pods and its Lease; default: SESSION_NAMESPACE",
+    }),
+  ),
+  AGENT_POD_LABELS: Type.String({
+    pattern: "^[A-Za-z0-9./_-]+=[A-Za-z0-9._-]*(,[A-Za-z0-9./_-]+=[A-Za-z0-9._-]*)*$",
+    default: "app.kubernetes.io/name=streamspace-agent",
+    description: "Labels of the agent's pods (k=v,…); each session's NetworkPolicy admits only them to the VNC port",
+  }),
+  HOME_STORAGE_CLASS: Type.Optional(
+    Type.String({ minLength: 1, maxLength: 253, description: "storageClassName of home claims; unset: the cluster's default" }),
+  ),
+  HOME_SIZE: Type.String({
+    pattern: "^[0-9]+(Ki|Mi|Gi|Ti)$",
+    default: "1Gi",
+    description: "Size requested for a new home claim",
+  }),
+  LEADER_ELECTION: Type.Union([Type.Literal("true"), Type.Literal("false")], {
+    default: "true",
+    description: "Elect one leader among replicas on a coordination.k8s.io Lease",
+  }),
+  LEASE_DURATION_MS: Type.Integer({
+    minimum: 1000,
+    maximum: 600000,
+    default: 3000,
+    description: "How long a Lease lasts unrenewed",
+  }),
+  LEASE_RENEW_MS: Type.Integer({ minimum: 10, maximum: 600000, default: 1000, description: "How often the leader renews" }),
+  LEASE_RETRY_MS: Type.Integer({
+    minimum: 10,
+    maximum: 600000,
+    default: 500,
+    description: "How often a follower tries to take the Lease",
+  }),
+  READY_TIMEOUT_MS: Type.Integer({
+    minimum: 1000,
+    maximum: 3600000,
+    default: 120000,
+    description: "How long start and wake wait for the session's pod to be Ready",
+  }),
+  LOG_LEVEL: DockerAgentConfig.properties.LOG_LEVEL,
+})
+export type KubernetesAgentConfig = Static<typeof KubernetesAgentConfig>
