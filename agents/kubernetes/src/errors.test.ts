@@ -1,12 +1,12 @@
 import { expect, test } from "bun:test"
 import { ApiException } from "@kubernetes/client-node"
-import { fromKube, kubeMessage } from "./errors.ts"
+import { type DriverErrorCode, fromKube, kubeMessage } from "./errors.ts"
 
 const status = (code: number, message: string) =>
   new ApiException(code, "failed", { kind: "Status", apiVersion: "v1", status: "Failure", message, code }, {})
 
 test("API failures map to stable codes, with the apiserver's words and whether a retry may help", () => {
-  const cases: [number, string, boolean][] = [
+  const cases: [number, DriverErrorCode, boolean][] = [
     [401, "KUBE_UNAUTHORIZED", false],
     [403, "KUBE_FORBIDDEN", false],
     [404, "SESSION_NOT_FOUND", false],

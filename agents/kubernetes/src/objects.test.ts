@@ -77,7 +77,7 @@ describe("object builders", () => {
 
   test("the NetworkPolicy admits only the agent's pods, only to the VNC port, and blocks egress without allowOutbound", () => {
     const p = networkPolicyFor(spec, plan).spec
-    expect(p?.podSelector.matchLabels?.[LABEL.session]).toBe(spec.sessionId)
+    expect(p?.podSelector?.matchLabels?.[LABEL.session]).toBe(spec.sessionId)
     expect(p?.ingress).toEqual([
       { _from: [{ podSelector: { matchLabels: plan.agentPodLabels } }], ports: [{ protocol: "TCP", port: 5901 }] },
     ])

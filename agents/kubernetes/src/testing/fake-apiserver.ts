@@ -9,7 +9,12 @@ export interface RecordedRequest {
   resourceVersion: string | null
 }
 
-export type ListAnswer = { status: number; body: unknown } | { delayMs: number; status: number; body: unknown }
+export interface ListAnswer {
+  status: number
+  body: unknown
+  /** Answer this late (a slow apiserver). */
+  delayMs?: number
+}
 
 export class FakeApiserver {
   readonly requests: RecordedRequest[] = []
@@ -33,7 +38,7 @@ export class FakeApiserver {
         if (!watch) {
           const answer = this.listAnswers.length > 1 ? this.listAnswers.shift() : this.listAnswers[0]
           if (!answer) return Response.json({ kind: "Status", code: 500, message: "no answer scripted" }, { status: 500 })
-          if ("delayMs" in answer) await Bun.sleep(answer.delayMs)
+          if (answer.delayMs) await Bun.sleep(answer.delayMs)
           return Response.json(answer.body, { status: answer.status })
         }
         const status = this.watchStatuses.shift() ?? 200

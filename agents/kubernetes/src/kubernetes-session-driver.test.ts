@@ -1,0 +1,154 @@
+// The driver against a real kube-apiserver (+ controller-manager, scheduler) with the agent's own RBAC; pods go Ready by the fake kubelet.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test"
+import { LABEL, homeClaimName, sessionObjectName } from "./naming.ts"
+import { eventually } from "./testing/eventually.ts"
+import { type SessionCluster, sessionSpec, startSessionCluster } from "./testing/session-cluster.ts"
+
+let env: SessionCluster
+
+beforeAll(async () => {
+  env = await startSessionCluster()
+}, 180_000)
+afterAll(async () => {
+  await env?.stop()
+})
+
+const gone = async (read: () => Promise<unknown>) => {
+  const code = await read().then(
+    () => 200,
+    (e: { code?: number }) => e.code,
+  )
+  expect(code).toBe(404)
+}
+
+describe("KubernetesSessionDriver on a real apiserver (fake kubelet)", () => {
+  test("create → Ready → hibernate → wake → stop with the agent's own RBAC; the home claim outlives the session", async () => {
+    const { driver, ns } = await env.driver()
+    const namespace = ns.sessionNamespace
+    const spec = sessionSpec({ templateName: "firefox" })
+    const name = sessionObjectName(spec.sessionId)
+
+    expect(await driver.start(spec)).toEqual({ sessionId: spec.sessionId, state: "running" })
+    const deployment = await env.admin.apps.readNamespacedDeployment({ name, namespace })
+    expect(deployment.metadata?.labels).toMatchObject({
+      [LABEL.session]: spec.sessionId,
+      [LABEL.user]: spec.userId,
+      [LABEL.template]: "firefox",
+    })
+    expect(deployment.spec?.replicas).toBe(1)
+    expect(deployment.spec?.template.spec?.containers[0]?.resources?.limits).toEqual({ cpu: "500m", memory: "256Mi" })
+    const policy = await env.admin.networking.readNamespacedNetworkPolicy({ name, namespace })
+    expect(policy.spec?.ingress?.[0]?.ports).toEqual([{ protocol: "TCP", port: 5900 }])
+    expect(policy.spec?.ingress?.[0]?._from?.[0]?.podSelector?.matchLabels).toEqual({ "app.kubernetes.io/name": "streamspace-agent" })
+    expect(policy.spec?.policyTypes).toEqual(["Ingress", "Egress"])
+    const secret = await env.admin.core.readNamespacedSecret({ name, namespace })
+    expect(secret.metadata?.ownerReferences?.[0]?.uid).toBe(deployment.metadata?.uid)
+    const claim = homeClaimName("kubernetes", spec.userId, "firefox")
+    expect((await env.admin.core.readNamespacedPersistentVolumeClaim({ name: claim, namespace })).metadata?.name).toBe(claim)
+
+    const target = await driver.vncTarget(spec.sessionId)
+    expect(target?.host).toMatch(/^10\.244\.\d+\.\d+$/)
+    expect(target?.port).toBe(5900)
+    expect(target?.password).toBe(Buffer.from(secret.data?.["vnc-password"] ?? "", "base64").toString())
+    expect(target?.password).toHaveLength(8)
+
+    expect(await driver.hibernate(spec.sessionId)).toEqual({ sessionId: spec.sessionId, state: "hibernated" })
+    expect((await env.admin.apps.readNamespacedDeployment({ name, namespace })).spec?.replicas).toBe(0)
+    expect((await env.admin.core.listNamespacedPod({ namespace })).items).toHaveLength(0)
+    expect(await driver.status(spec.sessionId)).toEqual({ sessionId: spec.sessionId, state: "hibernated" })
+    expect(await driver.vncTarget(spec.sessionId)).toBeNull()
+
+    expect(await driver.wake(spec)).toEqual({ sessionId: spec.sessionId, state: "running" })
+    expect((await driver.vncTarget(spec.sessionId))?.password).toBe(target?.password)
+
+    expect(await driver.stop(spec.sessionId)).toEqual({ sessionId: spec.sessionId, state: "stopped" })
+    // The garbage collector removes what the Deployment owned; the home claim is nobody's and stays.
+    await eventually(async () => {
+      await gone(() => env.admin.apps.readNamespacedDeployment({ name, namespace }))
+      await gone(() => env.admin.core.readNamespacedSecret({ name, namespace }))
+      await gone(() => env.admin.networking.readNamespacedNetworkPolicy({ name, namespace }))
+      expect((await env.admin.core.listNamespacedPod({ namespace })).items).toHaveLength(0)
+    }, 60_000)
+    expect((await env.admin.core.readNamespacedPersistentVolumeClaim({ name: claim, namespace })).metadata?.name).toBe(claim)
+
+    // The user's next session of that template mounts the same home.
+    const next = sessionSpec({ userId: spec.userId, templateName: "firefox" })
+    expect((await driver.start(next)).state).toBe("running")
+    const claims = (await env.admin.core.listNamespacedPersistentVolumeClaim({ namespace })).items
+    expect(claims.map((c) => c.metadata?.name)).toEqual([claim])
+    expect(await driver.stop(next.sessionId)).toMatchObject({ state: "stopped" })
+  })
+
+  test("start waits for readiness by watch: it resolves only once the kubelet reports the pod Ready, and a retry creates nothing new", async () => {
+    const { driver, ns } = await env.driver()
+    const spec = sessionSpec()
+    env.kubelet.paused = true
+    let settled = false
+    const started = driver.start(spec).finally(() => {
+      settled = true
+    })
+    try {
+      await eventually(async () => {
+        const pods = await env.admin.core.listNamespacedPod({ namespace: ns.sessionNamespace })
+        expect(pods.items[0]?.spec?.nodeName).toBe(env.kubelet.nodeName)
+      }, 30_000)
+      expect(settled).toBe(false)
+      expect(await driver.status(spec.sessionId)).toEqual({ sessionId: spec.sessionId, state: "starting" })
+    } finally {
+      env.kubelet.release()
+    }
+    expect(await started).toEqual({ sessionId: spec.sessionId, state: "running" })
+    expect(await driver.start(spec)).toEqual({ sessionId: spec.sessionId, state: "running" })
+    const deployments = await env.admin.apps.listNamespacedDeployment({ namespace: ns.sessionNamespace })
+    expect(deployments.items).toHaveLength(1)
+    expect(await driver.capacity()).toEqual({ maxSessions: 50, runningSessions: 1 })
+  })
+
+  test("reconcile adopts known sessions, deletes Deployments no session owns and reports vanished sessions as failed", async () => {
+    const { driver, ns } = await env.driver()
+    const [kept, orphan] = [sessionSpec(), sessionSpec()]
+    await Promise.all([driver.start(kept), driver.start(orphan)])
+    const vanished = sessionSpec().sessionId
+    const reports = await driver.reconcile([kept.sessionId, vanished])
+    expect(reports).toContainEqual({ sessionId: kept.sessionId, state: "running" })
+    expect(reports).toContainEqual({ sessionId: orphan.sessionId, state: "stopped", reason: expect.stringContaining("no known session") })
+    expect(reports).toContainEqual({ sessionId: vanished, state: "failed", reason: expect.stringContaining("vanished") })
+    await eventually(async () => {
+      const names = (await env.admin.apps.listNamespacedDeployment({ namespace: ns.sessionNamespace })).items.map((d) => d.metadata?.name)
+      expect(names).toEqual([sessionObjectName(kept.sessionId)])
+    }, 30_000)
+  })
+
+  test("a Deployment deleted behind the agent's back is reported as failed, from the watch", async () => {
+    const { driver, ns } = await env.driver()
+    const spec = sessionSpec()
+    await driver.start(spec)
+    const reports: unknown[] = []
+    driver.onVanished((r) => reports.push(r))
+    await env.admin.apps.deleteNamespacedDeployment({ name: sessionObjectName(spec.sessionId), namespace: ns.sessionNamespace })
+    await eventually(() => expect(reports).toEqual([{ sessionId: spec.sessionId, state: "failed", reason: expect.any(String) }]), 30_000)
+    expect(await driver.list()).toEqual([])
+  })
+
+  test("a verb missing from the RBAC manifest fails the command with KUBE_FORBIDDEN (no patch on deployments: no start)", async () => {
+    const ns = await env.agentNamespaces({ resource: "deployments", verb: "patch" })
+    const { driver } = await env.driver({}, ns)
+    const failure = await driver.start(sessionSpec()).then(
+      () => null,
+      (e: { code?: string; retryable?: boolean; message?: string }) => e,
+    )
+    expect(failure?.code).toBe("KUBE_FORBIDDEN")
+    expect(failure?.retryable).toBe(false)
+    expect(failure?.message).toContain("rbac.yaml")
+  })
+
+  test("a follower refuses to change anything (NOT_LEADER, retryable) but still reads", async () => {
+    const { driver } = await env.driver({ isLeader: () => false })
+    const failure = await driver.start(sessionSpec()).then(
+      () => null,
+      (e: { code?: string; retryable?: boolean }) => e,
+    )
+    expect(failure).toMatchObject({ code: "NOT_LEADER", retryable: true })
+    expect(await driver.list()).toEqual([])
+  })
+})
