@@ -39,7 +39,9 @@ describe("KubernetesSessionDriver on a real apiserver (fake kubelet)", () => {
     expect(deployment.spec?.template.spec?.containers[0]?.resources?.limits).toEqual({ cpu: "500m", memory: "256Mi" })
     const policy = await env.admin.networking.readNamespacedNetworkPolicy({ name, namespace })
     expect(policy.spec?.ingress?.[0]?.ports).toEqual([{ protocol: "TCP", port: 5900 }])
-    expect(policy.spec?.ingress?.[0]?._from?.[0]?.podSelector?.matchLabels).toEqual({ "app.kubernetes.io/name": "streamspace-agent" })
+    expect(policy.spec?.ingress?.[0]?._from?.[0]?.podSelector?.matchLabels).toEqual({
+      "app.kubernetes.io/name": "streamspace-agent",
+    })
     expect(policy.spec?.policyTypes).toEqual(["Ingress", "Egress"])
     const secret = await env.admin.core.readNamespacedSecret({ name, namespace })
     expect(secret.metadata?.ownerReferences?.[0]?.uid).toBe(deployment.metadata?.uid)
@@ -111,10 +113,16 @@ describe("KubernetesSessionDriver on a real apiserver (fake kubelet)", () => {
     const vanished = sessionSpec().sessionId
     const reports = await driver.reconcile([kept.sessionId, vanished])
     expect(reports).toContainEqual({ sessionId: kept.sessionId, state: "running" })
-    expect(reports).toContainEqual({ sessionId: orphan.sessionId, state: "stopped", reason: expect.stringContaining("no known session") })
+    expect(reports).toContainEqual({
+      sessionId: orphan.sessionId,
+      state: "stopped",
+      reason: expect.stringContaining("no known session"),
+    })
     expect(reports).toContainEqual({ sessionId: vanished, state: "failed", reason: expect.stringContaining("vanished") })
     await eventually(async () => {
-      const names = (await env.admin.apps.listNamespacedDeployment({ namespace: ns.sessionNamespace })).items.map((d) => d.metadata?.name)
+      const names = (await env.admin.apps.listNamespacedDeployment({ namespace: ns.sessionNamespace })).items.map(
+        (d) => d.metadata?.name,
+      )
       expect(names).toEqual([sessionObjectName(kept.sessionId)])
     }, 30_000)
   })
@@ -126,7 +134,10 @@ describe("KubernetesSessionDriver on a real apiserver (fake kubelet)", () => {
     const reports: unknown[] = []
     driver.onVanished((r) => reports.push(r))
     await env.admin.apps.deleteNamespacedDeployment({ name: sessionObjectName(spec.sessionId), namespace: ns.sessionNamespace })
-    await eventually(() => expect(reports).toEqual([{ sessionId: spec.sessionId, state: "failed", reason: expect.any(String) }]), 30_000)
+    await eventually(
+      () => expect(reports).toEqual([{ sessionId: spec.sessionId, state: "failed", reason: expect.any(String) }]),
+      30_000,
+    )
     expect(await driver.list()).toEqual([])
   })
 

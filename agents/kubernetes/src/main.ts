@@ -1,9 +1,8 @@
 // The Kubernetes agent process: runs sessions as Deployments in one namespace for the control planes it connects to;
 // replicas elect a leader on a Lease and only the leader changes anything.
-import { AgentRuntime } from "@streamspace/agent-runtime"
+import { AgentRuntime, LeaseElector } from "@streamspace/agent-runtime"
 import { EnvConfigError } from "@streamspace/schemas"
 import pino from "pino"
-import { LeaseElector } from "../../runtime/src/leader/lease-elector.ts"
 import pkg from "../package.json" with { type: "json" }
 import { loadAgentSettings } from "./config.ts"
 import { kubeApis, loadKubeConfig } from "./kube-client.ts"
@@ -44,7 +43,8 @@ const elector = settings.leaderElection
         namespace: settings.agentNamespace,
         name: `streamspace-agent-${settings.name}`,
       }),
-      holder: settings.instanceId,
+      // Unique per process: a restarted replica is a new holder and never mistakes its predecessor's lease for its own.
+      holder: `${settings.instanceId}/${process.pid}-${crypto.randomUUID().slice(0, 8)}`,
       log,
       timings: settings.lease,
     })
@@ -79,12 +79,11 @@ const runtime = new AgentRuntime({
   version: pkg.version,
   driver,
   log,
-  isLeader,
+  elector: elector ?? undefined,
 })
 driver.onVanished((report) => {
   if (isLeader()) runtime.report(report)
 })
-elector?.start()
 runtime.start()
 log.info(
   { urls: settings.urls, namespace: settings.sessionNamespace, leaderElection: settings.leaderElection },
@@ -100,9 +99,8 @@ const shutdown = async (signal: string) => {
   if (stopping) return
   stopping = true
   log.info({ signal }, "Kubernetes agent stopping; its sessions keep running")
-  runtime.stop()
-  // Release the Lease so a follower takes over at once instead of waiting out its duration.
-  await elector?.stop()
+  // Releases the Lease first, so a follower leads at once instead of after the Lease runs out.
+  await Promise.race([runtime.stop(), Bun.sleep(2_000)])
   driver.close()
   process.exit(0)
 }

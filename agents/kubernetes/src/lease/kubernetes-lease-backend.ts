@@ -2,19 +2,9 @@
 // concurrency by resourceVersion, fencing token = leaseTransitions + 1 (it only ever grows; the
 // protocol's tokens start at 1 while client-go counts transitions from 0).
 import { type CoordinationV1Api, type V1Lease, V1MicroTime } from "@kubernetes/client-node"
+import type { LeaseBackend, LeaseGrant } from "@streamspace/agent-runtime"
 import { fromKube } from "../errors.ts"
 import { type LeaseRecord, LeaseObserver } from "./lease-observer.ts"
-
-/** The shape of agents/runtime's LeaseBackend (ha-agent's leader seam); structural, so either side can move. */
-export interface LeaseGrant {
-  fencingToken: number
-}
-export interface LeaseBackend {
-  readonly kind: string
-  tryAcquire(holder: string, leaseMs: number): Promise<LeaseGrant | null>
-  renew(holder: string, grant: LeaseGrant, leaseMs: number): Promise<boolean>
-  release(holder: string, grant: LeaseGrant): Promise<void>
-}
 
 export interface KubernetesLeaseBackendOptions {
   api: CoordinationV1Api

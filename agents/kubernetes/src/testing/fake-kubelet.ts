@@ -67,6 +67,9 @@ export class FakeKubelet {
         },
       },
     })
+    // The TaintNodesByCondition admission plugin taints every new node not-ready; the node lifecycle
+    // controller would lift it after the kubelet's first heartbeat. This kubelet lifts it itself.
+    await this.core.patchNode({ name: this.nodeName, body: { spec: { taints: null } } }, mergePatch)
     await Promise.all([this.pods.start(), this.claims.start()])
   }
 

@@ -2,13 +2,7 @@
 // agent's namespaces with deploy/kubernetes/rbac.yaml applied. Drivers made here use the agent's
 // service-account token, never the admin's.
 import { randomUUID } from "node:crypto"
-import {
-  AppsV1Api,
-  CoordinationV1Api,
-  CoreV1Api,
-  type KubeConfig,
-  NetworkingV1Api,
-} from "@kubernetes/client-node"
+import { AppsV1Api, CoordinationV1Api, CoreV1Api, type KubeConfig, NetworkingV1Api } from "@kubernetes/client-node"
 import type { SessionSpec } from "@streamspace/schemas"
 import pino from "pino"
 import { kubeApis } from "../kube-client.ts"
