@@ -53,3 +53,16 @@ if [ -x images/build-local.sh ] && docker info >/dev/null 2>&1; then
   say "session image (built once, then cached by content hash)"
   bash images/build-local.sh
 fi
+
+# The Kubernetes agent's tests run against a real kube-apiserver built from Debian's source package
+# (cached outside the clone by version; ~10 min cold on 2 cores). Failing to build it is loud: the
+# tests then fail, they are never skipped or mocked.
+if [ "$purpose" = test ]; then
+  say "Kubernetes control plane for the agent's tests (built once, then cached)"
+  if ! bash scripts/kube/build-apiserver.sh >/dev/null; then
+    echo "!!! ============================================================================ !!!"
+    echo "!!! KUBERNETES COULD NOT BE BUILT: the agents/kubernetes tests WILL FAIL.         !!!"
+    echo "!!! See the [kube-build] lines above; run scripts/kube/build-apiserver.sh again.  !!!"
+    echo "!!! ============================================================================ !!!"
+  fi
+fi

@@ -79,7 +79,22 @@ const pluginDirs = [
 ]
 const dbSuitePaths = withTests(["core", "sdk", "schemas"])
 // deploy/ holds the multi-replica tests (HAProxy, Redis, PostgreSQL, Docker): they need PostgreSQL whatever --db says.
-const otherPaths = withTests(["agents", ...pluginDirs, "images", "bench", "deploy"])
+// agents/kubernetes runs as its own suite: it needs the Kubernetes binaries (scripts/kube/build-apiserver.sh).
+const agentDirs = [...new Bun.Glob("agents/*/package.json").scanSync({ cwd: root })]
+  .map((f) => f.slice(0, -"/package.json".length))
+  .filter((dir) => dir !== "agents/kubernetes")
+const otherPaths = withTests([...agentDirs, ...pluginDirs, "images", "bench", "deploy"])
+
+/** The Kubernetes agent against a real kube-apiserver: says so loudly when it is not built, and fails. */
+async function kubernetesSuite() {
+  const dir = Bun.spawnSync(["bash", "scripts/kube/build-apiserver.sh", "--dir"], { cwd: root }).stdout.toString().trim()
+  if (!existsSync(join(dir, "kube-apiserver")))
+    console.log(
+      `\n!!! KUBERNETES IS NOT BUILT (${dir} has no kube-apiserver): the agents/kubernetes suite will FAIL. ` +
+        "Run scripts/kube/build-apiserver.sh (scripts/setup.sh test does). !!!",
+    )
+  await bunSuite("agent-kubernetes", ["agents/kubernetes"])
+}
 
 /** The plugin runtime's node:test suite, run by Node 20 on the bundled test files. */
 async function nodeSuite() {
@@ -127,6 +142,7 @@ const wantPglite = dbArg !== "postgres"
 if (wantPglite) await bunSuite("core-on-pglite", dbSuitePaths, { TEST_DATABASE: "pglite" })
 if (wantPostgres) await bunSuite("core-on-postgres", dbSuitePaths, { TEST_DATABASE: "postgres" })
 if (otherPaths.length) await bunSuite("agents-plugins", otherPaths)
+await kubernetesSuite()
 await nodeSuite()
 await vitestSuite()
 // The portal in Debian's Chromium against the control plane started as a process (PGlite).

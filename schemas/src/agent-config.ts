@@ -128,23 +128,18 @@ export const KubernetesAgentConfig = Type.Object({
     default: "1Gi",
     description: "Size requested for a new home claim",
   }),
-  LEADER_ELECTION: Type.Union([Type.Literal("true"), Type.Literal("false")], {
-    default: "true",
-    description: "Elect one leader among replicas on a coordination.k8s.io Lease",
+  LEADER_ELECTION: Type.Union([Type.Literal("kubernetes"), Type.Literal("none")], {
+    default: "kubernetes",
+    description: "kubernetes (replicas elect a leader on a coordination.k8s.io Lease) | none (one replica)",
   }),
-  LEASE_DURATION_MS: Type.Integer({
-    minimum: 1000,
-    maximum: 600000,
-    default: 3000,
-    description: "How long a Lease lasts unrenewed",
+  LEADER_LEASE_MS: Type.Integer({
+    minimum: 1_000,
+    maximum: 600_000,
+    default: 3_000,
+    description: "How long the Lease lasts without renewal (whole seconds on the Lease); a dead leader is replaced after about this long",
   }),
-  LEASE_RENEW_MS: Type.Integer({ minimum: 10, maximum: 600000, default: 1000, description: "How often the leader renews" }),
-  LEASE_RETRY_MS: Type.Integer({
-    minimum: 10,
-    maximum: 600000,
-    default: 500,
-    description: "How often a follower tries to take the Lease",
-  }),
+  LEADER_RENEW_MS: DockerAgentConfig.properties.LEADER_RENEW_MS,
+  LEADER_RETRY_MS: DockerAgentConfig.properties.LEADER_RETRY_MS,
   READY_TIMEOUT_MS: Type.Integer({
     minimum: 1000,
     maximum: 3600000,

@@ -41,7 +41,7 @@ if cached; then echo "$bin"; exit 0; fi
 
 # deb-src lines for the suites apt already uses, in a file of our own (the host's file is left alone).
 src_list=/etc/apt/sources.list.d/streamspace-deb-src.sources
-if ! apt-get source --print-uris "kubernetes=$version*" >/dev/null 2>&1; then
+if ! apt-get source --print-uris kubernetes >/dev/null 2>&1; then
   host=/etc/apt/sources.list.d/debian.sources
   if [[ -r "$host" ]]; then
     say "adding deb-src entries ($src_list) from $host"
@@ -68,9 +68,9 @@ work="$cache_dir/kubernetes-$version-src"
 rm -rf "$work"
 mkdir -p "$work"
 say "fetching the Debian source package kubernetes $version"
-(cd "$work" && apt-get source -qq "kubernetes=$version*" >/dev/null 2>&1) \
-  || (cd "$work" && apt-get source -qq kubernetes >/dev/null) \
-  || die "apt-get source kubernetes failed"
+(cd "$work" && apt-get source -qq kubernetes >/dev/null 2>&1) || die "apt-get source kubernetes failed"
+# bookworm's package is "1.20.5+really1.20.2": the upstream tree inside is 1.20.2.
+ls "$work"/kubernetes_*.dsc | grep -qE "(really|_)$version" || die "the source package is not Kubernetes $version: $(ls "$work"/*.dsc)"
 tree=$(find "$work" -maxdepth 1 -mindepth 1 -type d -name 'kubernetes-*' | head -n1)
 [[ -n "$tree" && -d "$tree/vendor" ]] || die "unpacked source tree with vendor/ not found under $work"
 

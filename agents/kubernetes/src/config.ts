@@ -1,6 +1,7 @@
 // The Kubernetes agent's configuration: environment checked once at start.
 import { hostname } from "node:os"
-import { KubernetesAgentConfig, readEnvConfig } from "@streamspace/schemas"
+import { checkTimings } from "@streamspace/agent-runtime"
+import { EnvConfigError, KubernetesAgentConfig, readEnvConfig } from "@streamspace/schemas"
 
 export interface AgentSettings {
   urls: string[]
@@ -37,9 +38,16 @@ export function loadAgentSettings(env: Record<string, string | undefined>): Agen
     agentPodLabels: Object.fromEntries(c.AGENT_POD_LABELS.split(",").map((pair) => pair.split("=", 2) as [string, string])),
     storageClass: c.HOME_STORAGE_CLASS,
     homeSize: c.HOME_SIZE,
-    leaderElection: c.LEADER_ELECTION === "true",
-    lease: { leaseMs: c.LEASE_DURATION_MS, renewMs: c.LEASE_RENEW_MS, retryMs: c.LEASE_RETRY_MS },
+    leaderElection: c.LEADER_ELECTION === "kubernetes",
+    lease: checkedTimings(c.LEADER_LEASE_MS, c.LEADER_RENEW_MS, c.LEADER_RETRY_MS),
     readyTimeoutMs: c.READY_TIMEOUT_MS,
     logLevel: c.LOG_LEVEL,
   }
+}
+
+function checkedTimings(leaseMs: number, renewMs: number, retryMs: number) {
+  const timings = { leaseMs, renewMs, retryMs }
+  const bad = checkTimings(timings)
+  if (bad) throw new EnvConfigError(`Invalid configuration: LEADER_LEASE_MS/LEADER_RENEW_MS/LEADER_RETRY_MS — ${bad}`)
+  return timings
 }
