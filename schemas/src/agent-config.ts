@@ -136,7 +136,8 @@ export const KubernetesAgentConfig = Type.Object({
     minimum: 1_000,
     maximum: 600_000,
     default: 3_000,
-    description: "How long the Lease lasts without renewal (whole seconds on the Lease); a dead leader is replaced after about this long",
+    description:
+      "How long the Lease lasts without renewal (whole seconds on the Lease); a dead leader is replaced after about this long",
   }),
   LEADER_RENEW_MS: DockerAgentConfig.properties.LEADER_RENEW_MS,
   LEADER_RETRY_MS: DockerAgentConfig.properties.LEADER_RETRY_MS,

@@ -23,7 +23,12 @@ test("settings are read from the environment and checked, one line naming the va
     HOME_STORAGE_CLASS: "fast",
     LEADER_ELECTION: "none",
   })
-  expect([s.kubeconfig, s.agentNamespace, s.storageClass, s.leaderElection]).toEqual(["/etc/kube/config", "streamspace", "fast", false])
+  expect([s.kubeconfig, s.agentNamespace, s.storageClass, s.leaderElection]).toEqual([
+    "/etc/kube/config",
+    "streamspace",
+    "fast",
+    false,
+  ])
   expect(s.agentPodLabels).toEqual({ app: "agent", tier: "ss" })
   expect(() => loadAgentSettings({ ...base, SESSION_NAMESPACE: "Not_A_Name" })).toThrow(/SESSION_NAMESPACE/)
   expect(() => loadAgentSettings({ ...base, HOME_SIZE: "lots" })).toThrow(/HOME_SIZE/)
