@@ -37,10 +37,10 @@ export const DockerAgentConfig = Type.Object({
     default: "./data/agent-secret",
     description: "File holding the secret VNC passwords derive from; created (mode 600) if missing",
   }),
-  LEADER_ELECTION: Type.Union([Type.Literal("none"), Type.Literal("file"), Type.Literal("redis")], {
+  LEADER_ELECTION: Type.Union([Type.Literal("none"), Type.Literal("file"), Type.Literal("redis"), Type.Literal("swarm")], {
     default: "none",
     description:
-      "none (one replica) | file (replicas on one host share LEADER_LOCK_PATH) | redis (replicas anywhere share REDIS_URL)",
+      "none (one replica) | file (replicas on one host share LEADER_LOCK_PATH) | redis (replicas anywhere share REDIS_URL) | swarm (DOCKER_SOCKET is a Swarm manager)",
   }),
   LEADER_LOCK_PATH: Type.Optional(
     Type.String({ minLength: 1, description: "Lease file all replicas on this host share (LEADER_ELECTION=file)" }),

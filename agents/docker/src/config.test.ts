@@ -66,6 +66,7 @@ describe("Docker agent configuration", () => {
     })
     expect(() => loadAgentSettings({ ...env, LEADER_ELECTION: "file" })).toThrow(/LEADER_LOCK_PATH/)
     expect(() => loadAgentSettings({ ...env, LEADER_ELECTION: "redis" })).toThrow(/REDIS_URL/)
+    expect(loadAgentSettings({ ...env, LEADER_ELECTION: "swarm" }).election.kind).toBe("swarm")
     expect(() => loadAgentSettings({ ...env, LEADER_ELECTION: "zookeeper" })).toThrow(/^Invalid configuration: LEADER_ELECTION /)
     expect(() => loadAgentSettings({ ...env, LEADER_ELECTION: "file", LEADER_LOCK_PATH: "/x", LEADER_RENEW_MS: "5000" })).toThrow(
       /LEADER_RENEW_MS \(5000\) must be below LEADER_LEASE_MS/,

@@ -11,6 +11,7 @@ export type ElectionSettings =
   | { kind: "none" }
   | { kind: "file"; path: string; timings: LeaseTimings }
   | { kind: "redis"; url: string; timings: LeaseTimings }
+  | { kind: "swarm"; timings: LeaseTimings }
 
 export interface AgentSettings {
   urls: string[]
@@ -57,6 +58,7 @@ function electionSettings(c: DockerAgentConfig): ElectionSettings {
       throw new EnvConfigError("Invalid configuration: LEADER_ELECTION=file needs LEADER_LOCK_PATH, a path all replicas share.")
     return { kind: "file", path: c.LEADER_LOCK_PATH, timings }
   }
+  if (c.LEADER_ELECTION === "swarm") return { kind: "swarm", timings }
   if (!c.REDIS_URL) throw new EnvConfigError("Invalid configuration: LEADER_ELECTION=redis needs REDIS_URL.")
   return { kind: "redis", url: c.REDIS_URL, timings }
 }

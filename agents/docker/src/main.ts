@@ -53,7 +53,7 @@ const runtime = new AgentRuntime({
   version: pkg.version,
   driver,
   log,
-  elector: createElector(settings, log),
+  elector: createElector(settings, docker, log),
 })
 runtime.start()
 log.info(
