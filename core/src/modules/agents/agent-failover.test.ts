@@ -1,4 +1,4 @@
-// Agent leader election end to end: two real Docker agent processes on one Redis lease, a real control plane, real Docker.
+// Agent leader election end to end: two real Docker agent processes on a Redis or file lease, a real control plane, real Docker.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test"
 import { mkdtempSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -20,16 +20,22 @@ const secretFile = join(mkdtempSync(join(tmpdir(), "ha-agent-")), "secret")
 /** Replica name → its running process. */
 const replicas = new Map<string, AgentProcess>()
 
-/** A replica of the agent; the lease lives in the machine's Redis under a key of this run's agent name. */
-function startReplica(name: string): AgentProcess {
+const lockPath = join(mkdtempSync(join(tmpdir(), "ha-lock-")), "leader")
+
+/**
+ * A replica of the agent; by default the lease lives in the machine's Redis under a key of this run's agent name,
+ * with `file` in a lease file on this host.
+ */
+function startReplica(name: string, election: "redis" | "file" = "redis"): AgentProcess {
   const p = startAgentProcess({
     STREAMSPACE_URLS: cp.core.url,
     STREAMSPACE_AGENT_TOKEN: token,
     AGENT_NAME: agentName,
     AGENT_INSTANCE_ID: name,
     AGENT_SECRET_FILE: secretFile,
-    LEADER_ELECTION: "redis",
-    REDIS_URL: process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379",
+    ...(election === "redis"
+      ? { LEADER_ELECTION: "redis", REDIS_URL: process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379" }
+      : { LEADER_ELECTION: "file", LEADER_LOCK_PATH: lockPath }),
   })
   replicas.set(name, p)
   return p
@@ -106,7 +112,7 @@ afterAll(async () => {
   for (const v of volumes.Volumes ?? []) await dockerApi(`/volumes/${v.Name}?force=true`, "DELETE")
 })
 
-describe("agent leader election with two real Docker agent processes (real Redis lease, real Docker)", () => {
+describe("agent leader election with two real Docker agent processes (Redis and file leases, real Docker)", () => {
   test("kill -9 of the leader: the follower leads, adopts the containers, the sessions keep running and obey it", async () => {
     const sessions = await Promise.all([launch(), launch()])
     for (const s of sessions) await untilState(s.id, "running")
@@ -169,5 +175,27 @@ describe("agent leader election with two real Docker agent processes (real Redis
     expect(linesAfter(paused, quiet)).not.toContain("command done")
     expect(linesAfter(replicas.get(next) as AgentProcess, 0)).toContain("command done")
     expect((await agent()).leaderInstance).toBe(next)
+  }, 120_000)
+
+  test("file lease on one host: SIGTERM of the leader releases it, the follower leads at once, the session keeps running", async () => {
+    for (const p of replicas.values()) await p.kill("SIGKILL")
+    replicas.clear()
+    startReplica("file-a", "file")
+    startReplica("file-b", "file")
+    const s = await launch()
+    await untilState(s.id, "running")
+    const old = await leader()
+    const stopping = replicas.get(old) as AgentProcess
+    const stoppedAt = Date.now()
+    expect(await stopping.kill("SIGTERM")).toBe(0)
+    replicas.delete(old)
+    const next = await leader(old)
+    // Released, not expired: the follower's next try (every 0.5 s) takes it, well before a 3 s lease could run out.
+    expect(Date.now() - stoppedAt).toBeLessThan(3_000)
+    expect(stopping.lines.join("\n")).toContain('"reason":"stopped"')
+    expect((await session(s.id)).state).toBe("running")
+    await cp.call(`/api/v1/sessions/${s.id}`, { method: "DELETE" })
+    await untilState(s.id, "stopped")
+    expect(linesAfter(replicas.get(next) as AgentProcess, 0)).toContain("command done")
   }, 120_000)
 })
