@@ -30,7 +30,8 @@ export interface PluginHarness extends AsyncDisposable {
   readonly host: InMemoryHostApi
   status(): InstallStatus
   hook<H extends HookName>(hook: H, input: HookInput<H>): Promise<HookOutcome<H>>
-  event(type: string, data?: Record<string, unknown>): Promise<EventOutcome>
+  /** Delivers an event; give `id` to deliver the same event again, as the core's dispatcher does on a retry. */
+  event(type: string, data?: Record<string, unknown>, id?: string): Promise<EventOutcome>
   stop(): Promise<void>
 }
 
@@ -66,8 +67,8 @@ export const startPluginHarness = async (options: PluginHarnessOptions): Promise
     host,
     status: () => supervisor.status(INSTALL_ID) as InstallStatus,
     hook: (hook, input) => supervisor.callHook(hook, INSTALL_ID, input),
-    event: (type, data = {}) =>
-      supervisor.deliverEvent(INSTALL_ID, { id: `test-event-${++eventSeq}`, type, at: new Date().toISOString(), data }),
+    event: (type, data = {}, id = `test-event-${++eventSeq}`) =>
+      supervisor.deliverEvent(INSTALL_ID, { id, type, at: new Date().toISOString(), data }),
     stop,
     [Symbol.asyncDispose]: stop,
   }

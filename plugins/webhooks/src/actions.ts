@@ -1,0 +1,125 @@
+// The plugin's admin actions: manage endpoints, read the delivery log, redeliver, ping. Input is checked by the core.
+import type { HookOutput } from "@streamspace/sdk/plugin"
+import { newDelivery, payload } from "./deliver.ts"
+import { attempt, type SendOptions } from "./send.ts"
+import {
+  deleteEndpoint,
+  type Endpoint,
+  endpointId,
+  getDelivery,
+  getEndpoint,
+  listDeliveries,
+  listEndpoints,
+  newSecret,
+  nowIso,
+  pruneDeliveries,
+  publicEndpoint,
+  putEndpoint,
+  summary,
+} from "./store.ts"
+
+type Answer = HookOutput<"plugin.action">
+type Input = Record<string, unknown>
+
+const ok = (result: unknown): Answer => ({ ok: true, result })
+const notFound = (what: string, field = "/id"): Answer => ({
+  ok: false,
+  status: 404,
+  code: what === "endpoint" ? "WEBHOOK_ENDPOINT_NOT_FOUND" : "WEBHOOK_DELIVERY_NOT_FOUND",
+  message: `No webhook ${what} has this id.`,
+  field,
+})
+
+const ROTATION_GRACE_MS = 24 * 3600 * 1000
+
+export type ActionOptions = SendOptions & { logCap: number }
+
+const actions: Record<string, (input: Input, options: ActionOptions) => Promise<Answer>> = {
+  "endpoints.list": async () => ok((await listEndpoints()).map(publicEndpoint)),
+
+  "endpoints.create": async (input) => {
+    const at = await nowIso()
+    const endpoint: Endpoint = {
+      id: await endpointId(),
+      url: input.url as string,
+      events: input.events as string[],
+      description: input.description as string,
+      enabled: input.enabled as boolean,
+      secret: await newSecret(),
+      createdAt: at,
+      updatedAt: at,
+    }
+    await putEndpoint(endpoint)
+    return ok({ ...publicEndpoint(endpoint), secret: endpoint.secret })
+  },
+
+  "endpoints.update": async (input) => {
+    const endpoint = await getEndpoint(input.id as string)
+    if (endpoint === null) return notFound("endpoint")
+    const { id: _id, ...changes } = input
+    const updated: Endpoint = { ...endpoint, ...(changes as Partial<Endpoint>), updatedAt: await nowIso() }
+    await putEndpoint(updated)
+    return ok(publicEndpoint(updated))
+  },
+
+  "endpoints.delete": async (input) =>
+    (await deleteEndpoint(input.id as string)) ? ok({ deleted: true }) : notFound("endpoint"),
+
+  "endpoints.rotateSecret": async (input, _options) => {
+    const endpoint = await getEndpoint(input.id as string)
+    if (endpoint === null) return notFound("endpoint")
+    const now = Date.parse(await nowIso())
+    const rotated: Endpoint = {
+      ...endpoint,
+      secret: await newSecret(),
+      previousSecret: endpoint.secret,
+      previousUntil: now + ROTATION_GRACE_MS,
+      updatedAt: new Date(now).toISOString(),
+    }
+    await putEndpoint(rotated)
+    return ok({
+      ...publicEndpoint(rotated),
+      secret: rotated.secret,
+      previousSecretValidUntil: new Date(now + ROTATION_GRACE_MS).toISOString(),
+    })
+  },
+
+  ping: async (input, options) => {
+    const endpoint = await getEndpoint(input.id as string)
+    if (endpoint === null) return notFound("endpoint")
+    const at = await nowIso()
+    const messageId = `ping_${Date.parse(at)}_${endpoint.id.slice(3)}`
+    const delivery = await newDelivery(
+      endpoint,
+      messageId,
+      "webhook.ping",
+      payload("webhook.ping", at, { endpointId: endpoint.id }),
+    )
+    await pruneDeliveries(options.logCap)
+    return ok(summary(await attempt(endpoint, delivery, "ping", options)))
+  },
+
+  deliveries: async (input) =>
+    ok(await listDeliveries({ endpointId: input.endpointId as string | undefined, limit: Number(input.limit ?? 50) })),
+
+  delivery: async (input) => {
+    const delivery = await getDelivery(input.id as string)
+    return delivery === null ? notFound("delivery") : ok(delivery)
+  },
+
+  redeliver: async (input, options) => {
+    const delivery = await getDelivery(input.id as string)
+    if (delivery === null) return notFound("delivery")
+    const endpoint = await getEndpoint(delivery.endpointId)
+    if (endpoint === null)
+      return { ok: false, status: 409, code: "WEBHOOK_ENDPOINT_GONE", message: "The delivery's endpoint was deleted." }
+    return ok(summary(await attempt(endpoint, delivery, "redeliver", options)))
+  },
+}
+
+export const runAction = (action: string, input: Input, options: ActionOptions): Promise<Answer> => {
+  const run = actions[action]
+  if (run === undefined)
+    return Promise.resolve({ ok: false, status: 404, code: "PLUGIN_ACTION_NOT_FOUND", message: `No action ${action}.` })
+  return run(input, options)
+}

@@ -1,0 +1,113 @@
+// The webhooks plugin's records in its kv: endpoints, deliveries (the log, capped) and each event's fan-out.
+import { clock, crypto, kv } from "host:api"
+
+export interface Endpoint {
+  id: string
+  url: string
+  /** Event types, `prefix.*` patterns or `*`. */
+  events: string[]
+  description: string
+  enabled: boolean
+  /** `whsec_<base64>`; answered once at creation or rotation, never listed. */
+  secret: string
+  /** After a rotation, deliveries also carry a signature with the old secret until `previousUntil` (ms). */
+  previousSecret?: string
+  previousUntil?: number
+  createdAt: string
+  updatedAt: string
+}
+export type PublicEndpoint = Omit<Endpoint, "secret" | "previousSecret" | "previousUntil">
+
+export type Trigger = "event" | "redeliver" | "ping"
+
+export interface Attempt {
+  /** 1 for the first attempt of this delivery, counting on across retries and redeliveries. */
+  attempt: number
+  trigger: Trigger
+  at: string
+  outcome: "succeeded" | "failed"
+  /** The endpoint's HTTP status, or null when no answer came (refused, unreachable, timed out). */
+  responseCode: number | null
+  durationMs: number
+  error?: string
+}
+
+export interface Delivery {
+  id: string
+  endpointId: string
+  url: string
+  /** The webhook-id header: the event id (or ping_…), the same for every attempt, so receivers can deduplicate. */
+  messageId: string
+  eventType: string
+  state: "pending" | "succeeded" | "failed"
+  attempts: number
+  /** The latest attempts (at most MAX_ATTEMPTS_KEPT). */
+  history: Attempt[]
+  body: string
+  createdAt: string
+  updatedAt: string
+}
+export type DeliverySummary = Omit<Delivery, "body">
+
+const MAX_ATTEMPTS_KEPT = 20
+/** An event's fan-out is remembered long enough for every retry of the dispatcher. */
+const FANOUT_TTL_SECONDS = 7 * 24 * 3600
+
+export const publicEndpoint = ({ secret: _s, previousSecret: _p, previousUntil: _u, ...rest }: Endpoint): PublicEndpoint => rest
+
+export const summary = ({ body: _b, ...rest }: Delivery): DeliverySummary => rest
+
+export const newSecret = async (): Promise<string> => `whsec_${await crypto.randomBytes(32, "base64")}`
+
+export const nowIso = async (): Promise<string> => new Date(await clock.now()).toISOString()
+
+export const endpointId = async (): Promise<string> => `ep_${await crypto.randomBytes(8, "hex")}`
+
+/** Sortable by creation time: the log lists in key order. */
+export const deliveryId = async (): Promise<string> =>
+  `dl_${String(await clock.now()).padStart(13, "0")}${await crypto.randomBytes(4, "hex")}`
+
+export const getEndpoint = async (id: string) => (await kv.get(`ep:${id}`)) as Endpoint | null
+export const putEndpoint = (e: Endpoint) => kv.set(`ep:${e.id}`, e)
+export const deleteEndpoint = (id: string) => kv.delete(`ep:${id}`)
+
+export const listEndpoints = async (): Promise<Endpoint[]> => {
+  const keys = await kv.list("ep:", 1000)
+  const all = await Promise.all(keys.map((k) => kv.get(k) as Promise<Endpoint | null>))
+  return all.filter((e): e is Endpoint => e !== null).sort((a, b) => a.createdAt.localeCompare(b.createdAt))
+}
+
+export const getDelivery = async (id: string) => (await kv.get(`dl:${id}`)) as Delivery | null
+export const putDelivery = (d: Delivery) => kv.set(`dl:${d.id}`, d)
+
+export const recordAttempt = async (d: Delivery, attempt: Omit<Attempt, "attempt">): Promise<Delivery> => {
+  d.attempts += 1
+  d.history = [...d.history, { attempt: d.attempts, ...attempt }].slice(-MAX_ATTEMPTS_KEPT)
+  d.state = attempt.outcome
+  d.updatedAt = attempt.at
+  await putDelivery(d)
+  return d
+}
+
+/** Newest first; the log holds at most the configured cap, so one listing sees it all. */
+export const listDeliveries = async (filter: { endpointId?: string; limit: number }): Promise<DeliverySummary[]> => {
+  const keys = (await kv.list("dl:", 1000)).reverse()
+  const out: DeliverySummary[] = []
+  for (const key of keys) {
+    if (out.length >= filter.limit) break
+    const d = (await kv.get(key)) as Delivery | null
+    if (d !== null && (filter.endpointId === undefined || d.endpointId === filter.endpointId)) out.push(summary(d))
+  }
+  return out
+}
+
+/** Drops the oldest deliveries beyond the cap. */
+export const pruneDeliveries = async (cap: number): Promise<void> => {
+  const keys = await kv.list("dl:", 1000)
+  await Promise.all(keys.slice(0, Math.max(0, keys.length - cap)).map((k) => kv.delete(k)))
+}
+
+/** Which delivery each endpoint got for an event: fixed at the first attempt, so retries go to the same endpoints. */
+export const getFanout = async (eventId: string) => (await kv.get(`ev:${eventId}`)) as Record<string, string> | null
+export const putFanout = (eventId: string, fanout: Record<string, string>) =>
+  kv.set(`ev:${eventId}`, fanout, { ttlSeconds: FANOUT_TTL_SECONDS })
