@@ -96,6 +96,11 @@ test("crypto hashes passwords with argon2id and verifies them; HMAC and random b
   expect(await call("crypto.hmac", ["sha256", "Jefe", "what do ya want for nothing?"])).toEqual({
     value: "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843",
   })
+  // The same key given as raw bytes (base64 of "Jefe"), the answer in standard base64.
+  expect(await call("crypto.hmac", ["sha256", { base64: "SmVmZQ==" }, "what do ya want for nothing?", "base64"])).toEqual({
+    value: "W9zBRr9gdU5qBCQmCJV1x1oAPwidJzmDnexYuWTsOEM=",
+  })
+  expect(await call("crypto.hmac", ["sha256", { base64: "not base64!" }, "x"])).toMatchObject({ code: "HOST_BAD_ARGUMENTS" })
   const random = await call("crypto.randomBytes", [16, "base64url"])
   expect("value" in random && String(random.value)).toMatch(/^[A-Za-z0-9_-]{22}$/)
 })
