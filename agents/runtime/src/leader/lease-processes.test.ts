@@ -3,13 +3,19 @@ import { afterAll, describe, expect, test } from "bun:test"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import Redis from "ioredis"
 
 const SCRIPT = join(import.meta.dir, "lease-holder-process.ts")
 const dir = mkdtempSync(join(tmpdir(), "streamspace-lease-proc-"))
 const procs: Holder[] = []
-afterAll(() => {
+const redisUrl = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379"
+const redisNames: string[] = []
+afterAll(async () => {
   for (const p of procs) p.proc.kill("SIGKILL")
   rmSync(dir, { recursive: true, force: true })
+  const redis = new Redis(redisUrl)
+  for (const name of redisNames) await redis.del(`test:agent-leader:${name}`, `test:agent-leader:${name}:term`)
+  redis.disconnect()
 })
 
 interface Holder {
@@ -54,7 +60,11 @@ const token = (line: string) => Number(line.split(" ")[1])
 
 const where: Record<string, () => string[]> = {
   file: () => ["file", join(dir, crypto.randomUUID(), "leader")],
-  redis: () => ["redis", process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379", `proc-${crypto.randomUUID()}`],
+  redis: () => {
+    const name = `proc-${crypto.randomUUID()}`
+    redisNames.push(name)
+    return ["redis", redisUrl, name]
+  },
 }
 
 for (const [kind, place] of Object.entries(where)) {

@@ -4,6 +4,7 @@ import { mkdtempSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { ensureDesktopImage } from "@streamspace/images"
+import Redis from "ioredis"
 import type { Agent, Session, SessionState, Template } from "@streamspace/schemas"
 import { type AgentProcess, startAgentProcess } from "../../testing/agent-process.ts"
 import { type ProcessControlPlane, processControlPlane } from "../../testing/core-process.ts"
@@ -21,6 +22,7 @@ const secretFile = join(mkdtempSync(join(tmpdir(), "ha-agent-")), "secret")
 const replicas = new Map<string, AgentProcess>()
 
 const lockPath = join(mkdtempSync(join(tmpdir(), "ha-lock-")), "leader")
+const redisUrl = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379"
 
 /**
  * A replica of the agent; by default the lease lives in the machine's Redis under a key of this run's agent name,
@@ -34,7 +36,7 @@ function startReplica(name: string, election: "redis" | "file" = "redis"): Agent
     AGENT_INSTANCE_ID: name,
     AGENT_SECRET_FILE: secretFile,
     ...(election === "redis"
-      ? { LEADER_ELECTION: "redis", REDIS_URL: process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379" }
+      ? { LEADER_ELECTION: "redis", REDIS_URL: redisUrl }
       : { LEADER_ELECTION: "file", LEADER_LOCK_PATH: lockPath }),
   })
   replicas.set(name, p)
@@ -110,6 +112,11 @@ afterAll(async () => {
     Volumes: { Name: string }[] | null
   }
   for (const v of volumes.Volumes ?? []) await dockerApi(`/volumes/${v.Name}?force=true`, "DELETE")
+  // The lease and its term counter (which never expires) of this run's agent.
+  const redis = new Redis(redisUrl)
+  const keys = await redis.keys(`streamspace:agent-leader:docker:default:${agentName}*`)
+  if (keys.length) await redis.del(...keys)
+  redis.disconnect()
 })
 
 describe("agent leader election with two real Docker agent processes (Redis and file leases, real Docker)", () => {
