@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 purpose="${1:-run}"
 BUN_VERSION=1.4.5
 RUN_PACKAGES=(docker.io debootstrap)
-TEST_PACKAGES=(docker.io debootstrap wrk chromium websockify novnc haproxy)
+TEST_PACKAGES=(docker.io debootstrap wrk chromium websockify novnc haproxy redis-server)
 
 say() { printf '==> %s\n' "$*"; }
 

@@ -27,7 +27,6 @@ import { sessionRoutes } from "./modules/sessions/index.ts"
 import { templateRoutes } from "./modules/templates/index.ts"
 import { userRoutes } from "./modules/users/index.ts"
 import { replicaStreamRoute } from "./modules/agents/replica-stream-route.ts"
-import { createRedisTicketStore } from "./modules/vnc/ticket-store.ts"
 import { vncRoutes } from "./modules/vnc/index.ts"
 
 // @elysiajs/openapi, on import, replaces TypeBox's uuid and email checks with ones that build a zod
@@ -129,9 +128,7 @@ export function createApp(options: AppOptions) {
         ? replicaStreamRoute(hub.cluster.replicaSecret, hub, log.child({ module: "replica-link" }))
         : new Elysia({ name: "replica-streams" }),
     )
-    .use(
-      vncRoutes(deps, http, { ...(hub ? { streams: hub } : {}), ...(redis ? { tickets: createRedisTicketStore(redis) } : {}) }),
-    )
+    .use(vncRoutes(deps, http, { ...(hub ? { streams: hub } : {}), ...(redis ? { redis } : {}) }))
     .use(pluginRoutes(deps, http, plugins))
     .use(authRoutes(deps, http, options.auth ?? { cookies: { secure: false } }))
     .use(staticUi())

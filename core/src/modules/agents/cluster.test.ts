@@ -140,6 +140,30 @@ describe("two replicas on one Redis (fake agent)", () => {
     await agent.next("stream.close", 10_000, (m) => m.streamId === open.streamId)
   })
 
+  test("revoking a share on replica B closes the grantee's viewer on replica A at once", async () => {
+    const sessionId = await runningSession()
+    const bob = await a.user("bob")
+    const granted = await user.fetch(`/api/v1/sessions/${sessionId}/shares`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ username: "bob", level: "view" }),
+    })
+    expect(granted.status).toBe(201)
+    const share = (await granted.json()) as { id: string }
+    const { ticket } = (await (await bob.fetch(`/api/v1/sessions/${sessionId}/connect`, { method: "POST" })).json()) as {
+      ticket: string
+    }
+    const ws = new WebSocket(`${(a.url as string).replace("http", "ws")}/api/v1/vnc/${sessionId}?ticket=${ticket}`)
+    const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+      ws.addEventListener("close", (e) => resolve({ code: e.code, reason: e.reason })),
+    )
+    const open = await agent.next("stream.open", 10_000, (m) => m.sessionId === sessionId)
+    agent.send({ type: "stream.opened", streamId: open.streamId, credit: 1024 * 1024 })
+    const revoked = await b.fetch(`/api/v1/sessions/${sessionId}/shares/${share.id}`, { method: "DELETE" }, user.token)
+    expect(revoked.status).toBe(204)
+    expect(await closed).toEqual({ code: 4001, reason: "Your share of this session was revoked." })
+  })
+
   test("the replica stream endpoint refuses a request without a valid signature", async () => {
     const sessionId = crypto.randomUUID()
     const path = `${REPLICA_STREAM_PATH}/${sessionId}?window=1048576`

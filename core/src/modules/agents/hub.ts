@@ -11,6 +11,7 @@ import { claimLeadership, isDeposed } from "./fencing.ts"
 import type { AgentConnections } from "./ports.ts"
 import { type AgentRegistry, createMemoryAgentRegistry } from "./registry.ts"
 import { createRouter } from "./routing.ts"
+import { createHeartbeatBatch } from "./heartbeat-batch.ts"
 import * as repo from "./repo.ts"
 import { createScheduler } from "./scheduler.ts"
 import { type AgentStream, type StreamHandlers, StreamMux, StreamOpenFailed } from "./streams.ts"
@@ -44,6 +45,8 @@ export function createAgentHub(deps: CoreDeps, options: HubOptions) {
   const cluster = options.cluster ? createCluster(options.cluster, replicaId, offlineAfterMs, log) : null
   const registry = options.registry ?? cluster?.registry ?? createMemoryAgentRegistry()
   const helloTimeoutMs = options.helloTimeoutMs ?? 10_000
+  // Well inside the offline limit (three intervals), so a batched heartbeat is never what makes an agent look stale.
+  const heartbeats = createHeartbeatBatch(deps.sql, log, Math.min(1_000, Math.floor(options.heartbeatIntervalMs / 2)))
   /** agentId → instanceId → live connection that said hello. */
   const live = new Map<string, Map<string, Live>>()
   const greeting = new Set<AgentConnection>()
@@ -182,7 +185,7 @@ export function createAgentHub(deps: CoreDeps, options: HubOptions) {
           fencingToken: conn.fencingToken,
           lastSeenAt: Date.now(),
         })
-        await repo.recordHeartbeat(deps.sql, agentId, message.capacity, leading ? conn.instanceId : null)
+        heartbeats.add({ id: agentId, capacity: message.capacity, leaderInstance: leading ? conn.instanceId : null })
         if (becameLeader) await core.commands.agentReady(agentId)
         if (leading) await core.applyHeartbeat(agentId, message.sessions)
         return
@@ -333,6 +336,7 @@ export function createAgentHub(deps: CoreDeps, options: HubOptions) {
       for (const conn of all) conn.close(CloseCode.goingAway, "the control plane is shutting down")
       // Their ends are recorded (agents offline) before the database goes away.
       await Promise.race([Promise.all(all.map((c) => c.gone)), Bun.sleep(3_000)])
+      await heartbeats.stop()
       await cluster?.close()
       await registry.close()
     },

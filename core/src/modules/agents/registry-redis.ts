@@ -20,11 +20,25 @@ const TOUCH = `local cur = redis.call('HGET', KEYS[1], ARGV[1])
 if not cur or cjson.decode(cur).connectionId ~= ARGV[2] then return 0 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
 redis.call('PEXPIRE', KEYS[1], ARGV[4])
+redis.call('HSET', KEYS[2], ARGV[5], ARGV[3])
 return 1`
+/** One entry per agent instance: if it reconnected elsewhere while its old connection here lingers, the newer wins. */
+function merge(mine: AgentPresence[], others: AgentPresence[]): AgentPresence[] {
+  const byInstance = new Map<string, AgentPresence>()
+  for (const p of [...mine, ...others]) {
+    const key = `${p.agentId}/${p.instanceId}`
+    const seen = byInstance.get(key)
+    if (!seen || p.connectedAt > seen.connectedAt) byInstance.set(key, p)
+  }
+  return [...byInstance.values()]
+}
+
 const REMOVE = `local cur = redis.call('HGET', KEYS[1], ARGV[1])
 if not cur or cjson.decode(cur).connectionId ~= ARGV[2] then return 0 end
 redis.call('HDEL', KEYS[1], ARGV[1])
 redis.call('HDEL', KEYS[2], ARGV[1])
+redis.call('HDEL', KEYS[3], ARGV[3])
+redis.call('HDEL', KEYS[4], ARGV[3])
 return 1`
 
 /**
@@ -32,7 +46,8 @@ return 1`
  * - `agents:{platform}:{name}` → the agent's id, platform and cluster (for people and tools);
  * - `connections:{agentId}` → hash instanceId → presence (replica id, connection id, leader, capacity);
  * - `heartbeats:{agentId}` → hash instanceId → time of the last heartbeat;
- * - `agent-ids` → set of agent ids that may have entries (cleaned on read).
+ * - `presence`, `presence-heartbeats` → the same for every agent in two hashes keyed `{agentId}/{instanceId}`,
+ *   so that listing 2,000 agents is two replies, not 4,000 (entries of dead replicas are removed by readers).
  * The replica holding a connection renews its keys; writes it could not make during an outage
  * are made again when Redis is back (`onReady`), from what the replica holds.
  */
@@ -43,11 +58,16 @@ export function createRedisAgentRegistry(o: RedisRegistryOptions): AgentRegistry
     meta: (p: AgentPresence) => `${prefix}:agents:${p.platform}:${p.name}`,
     connections: (agentId: string) => `${prefix}:connections:${agentId}`,
     heartbeats: (agentId: string) => `${prefix}:heartbeats:${agentId}`,
-    ids: `${prefix}:agent-ids`,
+    all: `${prefix}:presence`,
+    allBeats: `${prefix}:presence-heartbeats`,
+    field: (p: { agentId: string; instanceId: string }) => `${p.agentId}/${p.instanceId}`,
   }
   /** The presences of connections this replica holds: the truth it writes again after an outage. */
   const owned = new Map<string, Map<string, AgentPresence>>()
   let listed: { at: number; value: Promise<AgentPresence[]> } | null = null
+  let refreshing: Promise<AgentPresence[]> | null = null
+  /** Connections whose heartbeat time changed since the last renewal: written with it, not one round trip per heartbeat. */
+  const beaten = new Set<AgentPresence>()
   let warnedAt = 0
 
   const failed = (err: unknown, what: string) => {
@@ -65,7 +85,8 @@ export function createRedisAgentRegistry(o: RedisRegistryOptions): AgentRegistry
     pipe.hset(k.heartbeats(p.agentId), p.instanceId, String(p.lastSeenAt))
     pipe.pexpire(k.heartbeats(p.agentId), o.heartbeatTtlMs)
     pipe.set(k.meta(p), JSON.stringify({ agentId: p.agentId, platform: p.platform, cluster: p.cluster }), "PX", ttl)
-    pipe.sadd(k.ids, p.agentId)
+    pipe.hset(k.all, k.field(p), JSON.stringify(stable))
+    pipe.hset(k.allBeats, k.field(p), String(p.lastSeenAt))
   }
 
   async function read(agentIds: string[]): Promise<AgentPresence[]> {
@@ -74,26 +95,53 @@ export function createRedisAgentRegistry(o: RedisRegistryOptions): AgentRegistry
     for (const id of agentIds) pipe.hgetall(k.connections(id)).hgetall(k.heartbeats(id))
     const replies = (await pipe.exec()) ?? []
     const found: AgentPresence[] = []
-    const gone: string[] = []
-    agentIds.forEach((agentId, i) => {
+    agentIds.forEach((_, i) => {
       const conns = (replies[2 * i]?.[1] ?? {}) as Record<string, string>
       const beats = (replies[2 * i + 1]?.[1] ?? {}) as Record<string, string>
       const instances = Object.entries(conns)
-      if (instances.length === 0) gone.push(agentId)
       for (const [instanceId, json] of instances) {
         const p = JSON.parse(json) as Omit<AgentPresence, "lastSeenAt">
         found.push({ ...p, lastSeenAt: Number(beats[instanceId] ?? p.connectedAt) })
       }
     })
-    if (gone.length > 0) await redis.srem(k.ids, ...gone)
+    const alive = await o.aliveReplicas([...new Set(found.map((p) => p.replicaId))])
+    // This replica's own connections are taken from memory: current, and present even if Redis lost them.
+    const others = found.filter((p) => p.replicaId !== o.replicaId && alive.has(p.replicaId))
+    return merge(
+      agentIds.flatMap((id) => [...(owned.get(id)?.values() ?? [])].map((p) => ({ ...p }))),
+      others,
+    )
+  }
+
+  /** Every other replica's live presence, from the two index hashes; fields of dead replicas are removed. */
+  async function readAll(): Promise<AgentPresence[]> {
+    const replies = (await redis.pipeline().hgetall(k.all).hgetall(k.allBeats).exec()) ?? []
+    const all = (replies[0]?.[1] ?? {}) as Record<string, string>
+    const beats = (replies[1]?.[1] ?? {}) as Record<string, string>
+    const found: AgentPresence[] = []
+    for (const [field, json] of Object.entries(all)) {
+      const p = JSON.parse(json) as Omit<AgentPresence, "lastSeenAt">
+      found.push({ ...p, lastSeenAt: Number(beats[field] ?? p.connectedAt) })
+    }
     const alive = await o.aliveReplicas([...new Set(found.map((p) => p.replicaId))])
     alive.add(o.replicaId)
-    return found.filter((p) => alive.has(p.replicaId))
+    const dead = found.filter((p) => !alive.has(p.replicaId)).map(k.field)
+    if (dead.length > 0)
+      await redis
+        .pipeline()
+        .hdel(k.all, ...dead)
+        .hdel(k.allBeats, ...dead)
+        .exec()
+    return found.filter((p) => p.replicaId !== o.replicaId && alive.has(p.replicaId))
   }
 
   async function renew(): Promise<void> {
     if (owned.size === 0) return
     const pipe = redis.pipeline()
+    for (const p of beaten) pipe.hset(k.heartbeats(p.agentId), p.instanceId, String(p.lastSeenAt))
+    for (const p of beaten) pipe.pexpire(k.heartbeats(p.agentId), o.heartbeatTtlMs)
+    for (const p of beaten) pipe.hset(k.allBeats, k.field(p), String(p.lastSeenAt))
+    beaten.clear()
     for (const [agentId, instances] of owned) {
       pipe.pexpire(k.connections(agentId), ttl)
       const first = instances.values().next().value
@@ -109,7 +157,6 @@ export function createRedisAgentRegistry(o: RedisRegistryOptions): AgentRegistry
       const instances = owned.get(p.agentId) ?? new Map<string, AgentPresence>()
       owned.set(p.agentId, instances)
       instances.set(p.instanceId, { ...p })
-      listed = null
       const pipe = redis.pipeline()
       write(pipe, p)
       await pipe.exec().catch((err) => failed(err, "registering a connection"))
@@ -124,15 +171,20 @@ export function createRedisAgentRegistry(o: RedisRegistryOptions): AgentRegistry
       try {
         if (stableChanged) {
           const { lastSeenAt: _, ...stable } = mine
-          await redis.eval(TOUCH, 1, k.connections(agentId), mine.instanceId, connectionId, JSON.stringify(stable), ttl)
+          await redis.eval(
+            TOUCH,
+            2,
+            k.connections(agentId),
+            k.all,
+            mine.instanceId,
+            connectionId,
+            JSON.stringify(stable),
+            ttl,
+            k.field(mine),
+          )
         }
-        // A heartbeat only moves the time: one small hash write, no script.
-        if (patch.lastSeenAt !== undefined)
-          await redis
-            .pipeline()
-            .hset(k.heartbeats(agentId), mine.instanceId, String(patch.lastSeenAt))
-            .pexpire(k.heartbeats(agentId), o.heartbeatTtlMs)
-            .exec()
+        // A heartbeat only moves the time: written with the next renewal (within a third of the TTL).
+        if (patch.lastSeenAt !== undefined) beaten.add(mine)
       } catch (err) {
         failed(err, "recording a heartbeat")
       }
@@ -142,10 +194,20 @@ export function createRedisAgentRegistry(o: RedisRegistryOptions): AgentRegistry
       for (const [instanceId, p] of instances ?? [])
         if (p.connectionId === connectionId) {
           instances?.delete(instanceId)
-          listed = null
+          beaten.delete(p)
           if (instances?.size === 0) owned.delete(agentId)
           await redis
-            .eval(REMOVE, 2, k.connections(agentId), k.heartbeats(agentId), instanceId, connectionId)
+            .eval(
+              REMOVE,
+              4,
+              k.connections(agentId),
+              k.heartbeats(agentId),
+              k.all,
+              k.allBeats,
+              instanceId,
+              connectionId,
+              k.field(p),
+            )
             .catch((err) => failed(err, "removing a connection"))
         }
     },
@@ -157,20 +219,26 @@ export function createRedisAgentRegistry(o: RedisRegistryOptions): AgentRegistry
         return [...(owned.get(agentId)?.values() ?? [])].map((p) => ({ ...p }))
       }
     },
-    list() {
-      // Placement and presence checks ask often; a quarter of a second old is fresh enough.
-      if (listed && Date.now() - listed.at < 250) return listed.value
-      const value = (async () => {
-        try {
-          return await read(await redis.smembers(k.ids))
-        } catch (err) {
-          failed(err, "listing connections")
-          listed = null
-          return ownedList()
-        }
-      })()
-      listed = { at: Date.now(), value }
-      return value
+    async list() {
+      // Placement and presence checks ask often: other replicas' connections are read at most once a second
+      // (2,000 agents cost milliseconds to read); this replica's own are always current.
+      // Past that, the old list still answers while a new one is read (no caller waits for Redis but the first).
+      if (!listed || (Date.now() - listed.at >= 1_000 && !refreshing)) {
+        const value = readAll()
+          .catch((err) => {
+            failed(err, "listing connections")
+            return [] as AgentPresence[]
+          })
+          .finally(() => {
+            refreshing = null
+          })
+        refreshing = value
+        if (!listed) listed = { at: Date.now(), value }
+        void value.then((v) => {
+          listed = { at: Date.now(), value: Promise.resolve(v) }
+        })
+      }
+      return merge(ownedList(), await listed.value)
     },
     /** Writes every connection this replica holds again (after Redis came back empty or from an outage). */
     async republish() {

@@ -47,11 +47,6 @@ export async function markOnline(
   return rows[0] ?? null
 }
 
-export const recordHeartbeat = (sql: Sql, id: string, capacity: Capacity, leaderInstance: string | null) =>
-  sql`update agents set capacity = ${sql.json(capacity)}, last_heartbeat_at = now(),
-      leader_instance = coalesce(${leaderInstance}, leader_instance)
-    where id = ${id} and status = 'online'`
-
 /** True when this call took the agent offline (it was online). */
 export const markOffline = async (sql: Sql, id: string) =>
   (await sql`update agents set status = 'offline', leader_instance = null where id = ${id} and status = 'online'`).count > 0
@@ -61,3 +56,17 @@ export const staleOnlineAgents = (sql: Sql, olderThanMs: number, connected: stri
   sql<{ id: string; name: string }[]>`select id, name from agents where status = 'online'
     and (last_heartbeat_at is null or last_heartbeat_at < now() - ${olderThanMs} * interval '1 millisecond')
     and not (id = any(${connected}::uuid[]))`
+
+export interface HeartbeatRow {
+  id: string
+  capacity: Capacity
+  leaderInstance: string | null
+}
+
+/** Many agents' heartbeats in one statement (the hub batches them: 2,000 agents every 10 s would be 200 updates a second). */
+export const recordHeartbeats = (sql: Sql, rows: HeartbeatRow[]) =>
+  sql`update agents a set capacity = v.capacity, last_heartbeat_at = now(),
+      leader_instance = coalesce(v.leader_instance, a.leader_instance)
+    from jsonb_to_recordset(${sql.json(rows.map((r) => ({ id: r.id, capacity: r.capacity, leader_instance: r.leaderInstance })) as never)})
+      as v(id uuid, capacity jsonb, leader_instance text)
+    where a.id = v.id and a.status = 'online'`

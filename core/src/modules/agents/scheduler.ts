@@ -78,7 +78,8 @@ export function createScheduler(deps: CoreDeps, link: SchedulerLink, timings: Di
     const run = placing.then(async () => {
       const sessionId = row.sessionId
       if (!sessionId) return null
-      const candidates = await link.candidates()
+      // Agents that report themselves full are out before the database is asked about the rest.
+      const candidates = (await link.candidates()).filter((c) => c.capacity.runningSessions < c.capacity.maxSessions)
       const load = await sessionLoadByAgent(
         deps,
         candidates.map((c) => c.agentId),

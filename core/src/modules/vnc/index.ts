@@ -17,7 +17,9 @@ import { recordActivity, wake } from "../sessions/service.ts"
 import { createActivityRecorder } from "./activity.ts"
 import type { SessionStreams } from "./ports.ts"
 import * as vnc from "./service.ts"
-import { createMemoryTicketStore, type TicketStore } from "./ticket-store.ts"
+import type { RedisLink } from "../../infra/redis.ts"
+import { createMemoryTicketStore, createRedisTicketStore, type TicketStore } from "./ticket-store.ts"
+import { viewerRegistryOnRedis } from "./viewer-peers.ts"
 import { ViewerRegistry } from "./viewer-registry.ts"
 import { ViewerRelay } from "./viewer-relay.ts"
 
@@ -25,6 +27,8 @@ export interface VncOptions {
   /** The agent hub's streams; without them the desktop WebSocket answers 503. */
   streams?: SessionStreams
   tickets?: TicketStore
+  /** Set with several replicas: tickets and share changes then reach every replica through it. */
+  redis?: RedisLink
   /** How long a viewer ticket stays valid (default 30 s). */
   ticketTtlMs?: number
   readyTimeoutMs?: number
@@ -35,8 +39,8 @@ export interface VncOptions {
 export function vncRoutes(deps: CoreDeps, http: HttpPlugins, options: VncOptions = {}) {
   const ctx: vnc.VncContext = {
     deps,
-    tickets: options.tickets ?? createMemoryTicketStore(),
-    viewers: new ViewerRegistry(),
+    tickets: options.tickets ?? (options.redis ? createRedisTicketStore(options.redis) : createMemoryTicketStore()),
+    viewers: options.redis ? viewerRegistryOnRedis(options.redis, deps.log) : new ViewerRegistry(),
     ticketTtlMs: options.ticketTtlMs ?? 30_000,
     readyTimeoutMs: options.readyTimeoutMs ?? 90_000,
     wake: async (session) => {

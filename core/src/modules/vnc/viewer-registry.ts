@@ -1,4 +1,4 @@
-// The viewers connected to this replica, by session, so that a revoked share can end them at once.
+// The viewers connected to this replica, by session, so that a revoked share can end them at once — here and, through the peers, on every other replica.
 
 export interface ConnectedViewer {
   userId: string
@@ -7,8 +7,15 @@ export interface ConnectedViewer {
   close(reason: string): void
 }
 
+/** The other replicas (Redis pub/sub): told to close a user's viewers of a session too. */
+export interface ViewerPeers {
+  publish(close: { sessionId: string; userId: string; reason: string }): void
+}
+
 export class ViewerRegistry {
   private readonly bySession = new Map<string, Set<ConnectedViewer>>()
+
+  constructor(private readonly peers?: ViewerPeers) {}
 
   add(viewer: ConnectedViewer): () => void {
     const set = this.bySession.get(viewer.sessionId) ?? new Set<ConnectedViewer>()
@@ -24,8 +31,14 @@ export class ViewerRegistry {
     return this.bySession.get(sessionId)?.size ?? 0
   }
 
-  /** Closes every stream of `userId` on the session; returns how many there were. */
+  /** Closes every stream of `userId` on the session, on every replica; returns how many there were here. */
   closeUser(sessionId: string, userId: string, reason: string): number {
+    this.peers?.publish({ sessionId, userId, reason })
+    return this.closeHere(sessionId, userId, reason)
+  }
+
+  /** Closes `userId`'s streams of the session on this replica only (what a peer's message asks). */
+  closeHere(sessionId: string, userId: string, reason: string): number {
     const viewers = [...(this.bySession.get(sessionId) ?? [])].filter((v) => v.userId === userId)
     for (const v of viewers) v.close(reason)
     return viewers.length

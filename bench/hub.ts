@@ -1,0 +1,143 @@
+// bun run bench:hub — 2,000 simulated agents (a separate process) on one control-plane replica (PostgreSQL + Redis, the HA
+// set-up), heartbeating every 10 s, plus a stream of commands to a probe agent: RSS above idle, CPU for heartbeats, and the
+// command round trip (POST /sessions → session.start at the agent → its result applied: `running`), beside the same round
+// trip with no other agent connected (same run). Prints Markdown for BENCHMARKS.md.
+import { writeFileSync } from "node:fs"
+import { loadavg, tmpdir } from "node:os"
+import { join } from "node:path"
+import { createApp } from "../core/src/app.ts"
+import { createLogger } from "../core/src/infra/log.ts"
+import { registerAgent } from "../core/src/modules/agents/service.ts"
+import { createApiKey } from "../core/src/modules/api-keys/service.ts"
+import { createUser } from "../core/src/modules/users/service.ts"
+import { startCoreProcess } from "../core/src/testing/core-process.ts"
+import { FakeAgent } from "../core/src/testing/fake-agent.ts"
+import { databaseForProcess } from "../core/src/testing/test-database.ts"
+import { privateRedis } from "../core/src/testing/test-redis.ts"
+import { cpuUse } from "./proc-cpu.ts"
+
+const AGENTS = Number(process.env.BENCH_AGENTS ?? 2000)
+const HEARTBEAT_MS = 10_000
+const COMMANDS = Number(process.env.BENCH_COMMANDS ?? 300)
+const CPU_WINDOW_S = Number(process.env.BENCH_CPU_SECONDS ?? 30)
+
+const cpuSeconds = (pid: number) => {
+  const use = cpuUse(pid)
+  return use.user + use.system
+}
+const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? Number.NaN
+const rssMiB = async (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(await Bun.file(`/proc/${pid}/status`).text())?.[1]) / 1024
+
+const redis = await privateRedis()
+const database = await databaseForProcess("postgres")
+const db = await database.open()
+const { deps } = createApp({ db, log: createLogger("silent"), signingKey: "b".repeat(40), accessTokenTtlSeconds: 3600 })
+const admin = await createUser(deps, { username: "hub-admin", role: "admin" })
+const apiKey = (await createApiKey(deps, { ...admin, via: "token" }, { name: "hub" })).secret
+const probeToken = (await registerAgent(deps, { name: "probe", platform: "docker" })).token
+const tokens: string[] = []
+for (let i = 0; i < AGENTS; i++) tokens.push((await registerAgent(deps, { name: `sim-${i}`, platform: "docker" })).token)
+const template = await deps.sql`insert into templates (name, display_name, category, image, resources)
+  values ('hub-bench', 'Hub bench', 'Bench', 'streamspace/desktop:latest', ${deps.sql.json({ cpu: 1, memory: 256 })}) returning id`
+await db.close()
+const tokensFile = join(tmpdir(), `hub-tokens-${process.pid}.json`)
+writeFileSync(tokensFile, JSON.stringify(tokens))
+
+const core = await startCoreProcess({
+  ...database.env,
+  REDIS_URL: redis.url,
+  JWT_SECRET: "b".repeat(40),
+  PLUGINS_ENABLED: "false",
+  AGENT_HEARTBEAT_INTERVAL_MS: String(HEARTBEAT_MS),
+})
+const pid = core.proc.pid
+const call = (path: string, init: RequestInit = {}) =>
+  fetch(`${core.url}${path}`, {
+    ...init,
+    headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json", ...init.headers },
+  })
+
+const probe = await FakeAgent.online(core.url, probeToken, {
+  autoAck: true,
+  autoHeartbeat: true,
+  hello: { instanceId: "probe", capacity: { maxSessions: 1_000_000, runningSessions: 0 } },
+})
+probe.capacity = { maxSessions: 1_000_000, runningSessions: 0 }
+probe.ws.addEventListener("message", (e) => {
+  if (typeof e.data !== "string") return
+  const m = JSON.parse(e.data) as { type: string; commandId: string; sessionId?: string; action: string }
+  if (m.type !== "command") return
+  const state = m.action === "session.stop" ? "stopped" : "running"
+  probe.send({ type: "command.result", commandId: m.commandId, result: { sessionId: m.sessionId, state } })
+})
+
+/** POST → running, timed; the row is polled every 2 ms (that is the resolution). */
+async function roundTrips(n: number): Promise<number[]> {
+  const took: number[] = []
+  for (let i = 0; i < n; i++) {
+    const t = performance.now()
+    const res = await call("/api/v1/sessions", { method: "POST", body: JSON.stringify({ templateId: template[0]?.id }) })
+    const { id } = (await res.json()) as { id: string }
+    for (;;) {
+      const s = (await (await call(`/api/v1/sessions/${id}`)).json()) as { state: string }
+      if (s.state === "running") break
+      if (s.state === "failed") throw new Error("a bench session failed")
+      await Bun.sleep(2)
+    }
+    took.push(performance.now() - t)
+  }
+  return took.sort((a, b) => a - b)
+}
+
+const load0 = loadavg()[0] as number
+await roundTrips(20)
+const baseline = await roundTrips(COMMANDS)
+await Bun.sleep(2_000)
+const idleRss = await rssMiB(pid)
+let cpu0 = cpuSeconds(pid)
+await Bun.sleep(10_000)
+const idleCpu = (cpuSeconds(pid) - cpu0) / 10
+
+const sims = Bun.spawn(["bun", join(import.meta.dir, "hub-agents.ts"), core.url, tokensFile], {
+  stdout: "pipe",
+  stderr: "inherit",
+})
+const reader = sims.stdout.getReader()
+const connectStart = performance.now()
+const first = new TextDecoder().decode((await reader.read()).value)
+if (!first.startsWith("connected")) throw new Error(`the simulated agents did not connect: ${first}`)
+const connectS = (performance.now() - connectStart) / 1000
+// A full heartbeat round, so every agent's state has been through the hub at least once.
+await Bun.sleep(HEARTBEAT_MS + 2_000)
+cpu0 = cpuSeconds(pid)
+await Bun.sleep(CPU_WINDOW_S * 1000)
+const heartbeatCpu = (cpuSeconds(pid) - cpu0) / CPU_WINDOW_S
+const loadedRss = await rssMiB(pid)
+const loaded = await roundTrips(COMMANDS)
+const load1 = loadavg()[0] as number
+
+console.log(`\n### bench:hub — ${new Date().toISOString().slice(0, 10)}\n`)
+console.log(
+  `One replica (PostgreSQL + Redis), ${AGENTS.toLocaleString("en-US")} simulated agents in a separate process (connected in ${connectS.toFixed(1)} s), heartbeat every ${HEARTBEAT_MS / 1000} s, ${COMMANDS} serial commands; load average ${load0.toFixed(1)} → ${load1.toFixed(1)} on 2 cores.\n`,
+)
+console.log("| what | with the agents | no other agent (same run) | ratio | goal |")
+console.log("|---|---|---|---|---|")
+console.log(
+  `| RSS | ${loadedRss.toFixed(0)} MiB (+${(loadedRss - idleRss).toFixed(0)} MiB) | ${idleRss.toFixed(0)} MiB | — | ≤ +200 MB |`,
+)
+console.log(
+  `| CPU of the control plane | ${(heartbeatCpu * 100).toFixed(1)} % of a core | ${(idleCpu * 100).toFixed(1)} % | — | ≤ 10 % |`,
+)
+for (const [name, p] of [
+  ["p50", 0.5],
+  ["p99", 0.99],
+] as const)
+  console.log(
+    `| command round trip ${name} | ${pct(loaded, p).toFixed(1)} ms | ${pct(baseline, p).toFixed(1)} ms | ${(pct(loaded, p) / pct(baseline, p)).toFixed(2)} | ${name === "p99" ? "≤ 20 ms" : "—"} |`,
+  )
+
+sims.kill()
+await probe.close()
+await core.stop("SIGTERM")
+await redis.close()
+await database.remove()
