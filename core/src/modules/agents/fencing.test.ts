@@ -61,10 +61,17 @@ describe("fencing tokens (fake agent replicas)", () => {
     expect(b.count("command")).toBe(0)
 
     Object.assign(b, { leader: true, fencingToken: 2 })
+    const changedAt = performance.now()
     b.send({ type: "leader.changed", leader: true, fencingToken: 2 })
-    // The open command goes out again, to the new leader only.
+    // The new leader is welcomed afresh (to reconcile), then the open command goes out again, to it only, within a second.
+    expect((await b.next("welcome", 5_000, (w) => w.sessions.length > 0)).sessions).toEqual([
+      { sessionId: session.id, state: "starting" },
+    ])
     const again = await b.next("command")
+    expect(performance.now() - changedAt).toBeLessThan(1_000)
     expect(again.commandId).toBe(first.commandId)
+    const order = b.messages.map((m) => (m.type === "welcome" ? (m.sessions.length ? "fresh welcome" : "welcome") : m.type))
+    expect(order.indexOf("fresh welcome")).toBeLessThan(order.indexOf("command"))
 
     // The deposed leader finishes late: its result must not move the session.
     a.send({ type: "command.result", commandId: first.commandId, result: { sessionId: session.id, state: "running" } })
