@@ -17,6 +17,8 @@ import { apiKeyRoutes } from "./modules/api-keys/index.ts"
 import { auditRoutes } from "./modules/audit/index.ts"
 import { EventDispatcher, type DispatcherOptions } from "./modules/events/dispatcher.ts"
 import { eventRoutes } from "./modules/events/index.ts"
+import { createStreamTickets } from "./modules/events/stream.ts"
+import { OutboxTail } from "./modules/events/tail.ts"
 import { type AuthRouteOptions, authRoutes } from "./modules/auth/index.ts"
 import { authPolicyOver } from "./modules/auth/policy.ts"
 import { createPrincipalResolver } from "./modules/identity/principal.ts"
@@ -122,7 +124,7 @@ export function createApp(options: AppOptions) {
     .use(sessionRoutes(deps, http))
     .use(agentRoutes(deps, http))
     .use(auditRoutes(deps, http))
-    .use(eventRoutes(deps, http))
+    .use(eventRoutes(deps, http, { tail: new OutboxTail(db, log), tickets: createStreamTickets(options.signingKey) }))
     .use(
       hub?.cluster
         ? replicaStreamRoute(hub.cluster.replicaSecret, hub, log.child({ module: "replica-link" }))

@@ -136,4 +136,8 @@ export const EventStreamTicket = Type.Object({
   url: Type.String({ description: "Open with new EventSource(url) within the ticket's lifetime" }),
 })
 export type EventStreamTicket = Static<typeof EventStreamTicket>
-export const EventStreamQuery = Type.Object({ ticket: Type.Optional(Type.String({ maxLength: 128 })) })
+export const EventStreamQuery = Type.Object({
+  ticket: Type.Optional(Type.String({ maxLength: 512 })),
+  /** Resume after this event id (what EventSource sends as Last-Event-ID; the header wins). */
+  lastEventId: Type.Optional(Type.String({ pattern: "^[0-9]{1,19}$" })),
+})

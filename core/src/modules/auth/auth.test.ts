@@ -189,6 +189,10 @@ describe("refresh, sign-out and active sign-ins", () => {
     expect(out.status).toBe(204)
     expect(out.headers.get("set-cookie")).toStartWith("ss_refresh=; Max-Age=0;")
     await expectProblem(await core.post("/api/v1/auth/refresh", { refreshToken: tokens.refreshToken }), 401, "REFRESH_INVALID")
+    const events = await core.deps.sql<{ type: string; payload: { method?: string } }[]>`select type, payload from outbox
+      where type like 'user.signed_%' and payload->>'userId' = ${tokens.user.id} order by id desc limit 2`
+    expect(events.map((e) => e.type)).toEqual(["user.signed_out", "user.signed_in"])
+    expect(events[1]?.payload.method).toBe("password")
   })
 
   test("a user lists their sign-ins, sees the current one and ends another", async () => {

@@ -13,7 +13,7 @@ import type {
 } from "@streamspace/schemas"
 import type { CoreDeps } from "../../deps.ts"
 import type { Principal } from "../identity/principal.ts"
-import { getActiveUser, recordSignIn } from "../users/service.ts"
+import { getActiveUser, recordSignIn, recordSignOut } from "../users/service.ts"
 import { AuthRefused } from "./errors.ts"
 
 /** Asks the auth plugin; refuses when no auth plugin is enabled. */
@@ -35,8 +35,8 @@ export const hookUser = (p: Pick<Principal, "id" | "username" | "role">): HookUs
   role: p.role,
 })
 
-/** Signs the access token for a granted sign-in; `fresh` marks a new sign-in (not a refresh). */
-async function tokensFor(deps: CoreDeps, granted: AuthGranted, fresh: boolean): Promise<TokenResponse> {
+/** Signs the access token for a granted sign-in; `fresh` names a new sign-in's method (absent: a refresh). */
+async function tokensFor(deps: CoreDeps, granted: AuthGranted, fresh?: "password" | "oidc"): Promise<TokenResponse> {
   const user = await getActiveUser(deps, granted.userId)
   if (user === null) {
     await ask(deps, "auth.signOut", { refreshToken: granted.signIn.refreshToken })
@@ -48,7 +48,7 @@ async function tokensFor(deps: CoreDeps, granted: AuthGranted, fresh: boolean): 
     name: user.username,
     sid: granted.signIn.id,
   })
-  if (fresh) await recordSignIn(deps, user.id)
+  if (fresh) await recordSignIn(deps, user, fresh)
   return {
     accessToken,
     tokenType: "Bearer",
@@ -63,22 +63,24 @@ async function tokensFor(deps: CoreDeps, granted: AuthGranted, fresh: boolean): 
 export async function signIn(deps: CoreDeps, body: SignInRequest, client: AuthClient): Promise<TokenResponse> {
   const answer = await ask(deps, "auth.signIn", { ...body, client })
   if (answer.outcome === "mfa_required") throw new AuthRefused("MFA_REQUIRED", answer.reason, { field: "totp" })
-  return tokensFor(deps, accepted(answer), true)
+  return tokensFor(deps, accepted(answer), "password")
 }
 
 export async function refresh(deps: CoreDeps, refreshToken: string | undefined, client: AuthClient): Promise<TokenResponse> {
   if (refreshToken === undefined)
     throw new AuthRefused("REFRESH_MISSING", "Send the refresh token in the body or the cookie. Sign in again if you have none.")
-  return tokensFor(deps, accepted(await ask(deps, "auth.refresh", { refreshToken, client })), false)
+  return tokensFor(deps, accepted(await ask(deps, "auth.refresh", { refreshToken, client })))
 }
 
 export async function signOut(deps: CoreDeps, refreshToken: string | undefined): Promise<void> {
-  if (refreshToken !== undefined) accepted(await ask(deps, "auth.signOut", { refreshToken }))
+  if (refreshToken === undefined) return
+  const answer = accepted(await ask(deps, "auth.signOut", { refreshToken }))
+  if (answer.userId !== undefined) await recordSignOut(deps, answer.userId)
 }
 
 export async function oidcSignIn(deps: CoreDeps, profile: OidcProfile, client: AuthClient): Promise<TokenResponse> {
   const answer = accepted(await ask(deps, "auth.oidcProfile", { profile, client }))
   // Provisioning may have created the user or changed its role: cached principals must see it.
   deps.principals.forget()
-  return tokensFor(deps, answer, true)
+  return tokensFor(deps, answer, "oidc")
 }

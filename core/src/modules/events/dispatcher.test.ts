@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test"
 import type { DeadLetter } from "@streamspace/schemas"
 import { eventually } from "../../testing/eventually.ts"
 import { startTestCore, type TestCore, type TestUser } from "../../testing/test-core.ts"
+import { probeManifest, upload } from "../plugins/test-fixtures.ts"
 import { installRecorder, seenBy, triesOf, xtermTemplate } from "./test-fixtures.ts"
 
 // Real plugin runtime (Node + isolated-vm) and real database; quick retries so the story fits a test.
@@ -104,5 +105,51 @@ describe("event delivery to plugins", () => {
     const res = await admin.fetch("/api/v1/events/dead-letters/not-a-number/also-bad/replay", { method: "POST" })
     expect(res.status).toBe(422)
     expect(((await res.json()) as { errors: { field: string }[] }).errors.map((e) => e.field).join(" ")).toContain("eventId")
+  })
+
+  // Last: the probes refuse launches.
+  test("a refused launch is quota.denied and a plugin that loops is plugin.failed, both delivered", async () => {
+    const watcher = await installRecorder(admin, "test.rec-watch", ["quota.denied", "plugin.failed"])
+    const install = async (id: string, action: string, failMode: "open" | "closed") => {
+      const manifest = probeManifest({
+        id,
+        hooks: [{ name: "session.beforeCreate", failMode }],
+        limits: { memoryMb: 16, hookTimeoutMs: 300 },
+      })
+      const res = await admin.fetch("/api/v1/plugins", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ ...upload(manifest), grant: {}, config: { action } }),
+      })
+      expect(res.status).toBe(201)
+      return ((await res.json()) as { id: string }).id
+    }
+    const looper = await install("test.looper", "loop", "open")
+    const post = () =>
+      user.fetch("/api/v1/sessions", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ templateId }),
+      })
+    expect((await post()).status).toBe(201) // fail-open: the looper is stopped and the launch goes ahead
+    const denier = await install("test.denier", "deny", "open")
+    expect((await post()).status).toBe(403)
+    const got = await eventually(async () => {
+      const seen = await seenBy(core, watcher)
+      expect(seen.map((e) => e.type).sort()).toEqual(["plugin.failed", "quota.denied"])
+      return seen
+    }, 30_000)
+    expect(got.find((e) => e.type === "quota.denied")?.data).toMatchObject({
+      userId: user.user.id,
+      templateId,
+      code: "PROBE",
+      pluginId: "test.denier",
+    })
+    expect(got.find((e) => e.type === "plugin.failed")?.data).toMatchObject({
+      installId: looper,
+      pluginId: "test.looper",
+      code: "PLUGIN_TIMEOUT",
+    })
+    for (const id of [looper, denier]) expect((await admin.fetch(`/api/v1/plugins/${id}`, { method: "DELETE" })).status).toBe(204)
   })
 })

@@ -1,16 +1,58 @@
-// Routes: the admin's dead-letter list and replay.
-import { DeadLetter, DeadLetterParams, DeadLetterQuery, Page, ReplayQuery, ReplayResult } from "@streamspace/schemas"
+// Routes: the live event stream (SSE) and its tickets; the admin's dead-letter list and replay.
+import {
+  DeadLetter,
+  DeadLetterParams,
+  DeadLetterQuery,
+  EventStreamQuery,
+  EventStreamTicket,
+  Page,
+  ReplayQuery,
+  ReplayResult,
+} from "@streamspace/schemas"
 import { Elysia } from "elysia"
 import type { CoreDeps } from "../../deps.ts"
 import type { HttpPlugins } from "../../http/plugins.ts"
 import { integerQuery } from "../../http/query.ts"
+import { Unauthenticated } from "../../http/errors.ts"
 import * as events from "./service.ts"
+import { eventStream, principalOfTicket, type StreamTickets } from "./stream.ts"
+import type { OutboxTail } from "./tail.ts"
 
 const tags = ["events"]
 
-export const eventRoutes = (deps: CoreDeps, http: HttpPlugins) =>
+export const eventRoutes = (deps: CoreDeps, http: HttpPlugins, live: { tail: OutboxTail; tickets: StreamTickets }) =>
   new Elysia({ name: "events", prefix: "/api/v1/events" })
     .use(http)
+    .post(
+      "/stream-ticket",
+      ({ user, set }) => {
+        set.status = 201
+        return live.tickets.issue(user.id)
+      },
+      {
+        auth: "user",
+        audit: "events.stream_ticket",
+        response: { 201: EventStreamTicket },
+        detail: { summary: "A single-use, 30-second ticket for opening the event stream with EventSource", tags },
+      },
+    )
+    .get(
+      "/stream",
+      async ({ query, principal, request }) => {
+        const viewer = query.ticket !== undefined ? await principalOfTicket(deps, live.tickets, query.ticket) : principal
+        if (!viewer)
+          throw new Unauthenticated("Open the stream with ?ticket= (POST /api/v1/events/stream-ticket) or a bearer token.")
+        return eventStream(deps, live.tail, viewer, request.headers.get("last-event-id") ?? query.lastEventId)
+      },
+      {
+        query: EventStreamQuery,
+        detail: {
+          summary:
+            "Live events as Server-Sent Events: admins get all, others those about themselves and their own or shared sessions",
+          tags,
+        },
+      },
+    )
     .get("/dead-letters", ({ query }) => events.listDeadLetters(deps, query), {
       auth: "admin",
       ...integerQuery(DeadLetterQuery),

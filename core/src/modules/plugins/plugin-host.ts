@@ -281,7 +281,20 @@ export class PluginHost {
       )
       if (denied.decidedBy === "fail-closed")
         throw new PluginUnavailable(`${reason ?? `The ${pluginId} plugin could not decide.`} Try again in a moment.`)
-      throw new DeniedByPlugin(code ?? "DENIED_BY_PLUGIN", reason ?? `The ${pluginId} plugin does not allow this session.`)
+      const refusal = new DeniedByPlugin(
+        code ?? "DENIED_BY_PLUGIN",
+        reason ?? `The ${pluginId} plugin does not allow this session.`,
+      )
+      await this.deps.sql.begin((tx) =>
+        appendEvent(tx, "quota.denied", {
+          userId: user.id,
+          templateId: template.id,
+          code: refusal.code,
+          reason: refusal.message,
+          pluginId,
+        }),
+      )
+      throw refusal
     },
   }
 }

@@ -57,6 +57,10 @@ export async function setState(
   return rows[0] ?? null
 }
 
+/** The session's state, its row locked until the transaction ends. */
+export const lockState = async (sql: Sql, id: string) =>
+  (await sql<{ state: SessionState }[]>`select state from sessions where id = ${id} for update`)[0]?.state ?? null
+
 export const deleteSessionRow = async (sql: Sql, id: string) => (await sql`delete from sessions where id = ${id}`).count > 0
 
 export const countActive = async (sql: Sql, by: { userId?: string; templateId?: string }) =>

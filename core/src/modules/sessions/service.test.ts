@@ -50,7 +50,7 @@ describe("transition()", () => {
       "session.created",
       "session.started",
       "session.hibernated",
-      "session.started",
+      "session.woken", // running again after waking: a wake, not a start
       "session.stopped",
     ])
   })

@@ -150,8 +150,10 @@ export async function transitionFrom(
 ): Promise<Session | null> {
   const allowedFrom = from.filter((f) => canTransition(f, to))
   const updated = await deps.sql.begin(async (tx) => {
+    // Running after waking is a wake, not a start: the event says which.
+    const woken = to === "running" && allowedFrom.includes("waking") && (await repo.lockState(tx, id)) === "waking"
     const row = await repo.setState(tx, id, allowedFrom, to, fields)
-    const event = row && EVENT_OF[to]
+    const event = row && (woken ? "session.woken" : EVENT_OF[to])
     if (row && event) await appendEvent(tx, event, { sessionId: id, userId: row.userId, reason: row.reason })
     return row
   })

@@ -43,7 +43,15 @@ export const findUserByName = (deps: CoreDeps, username: string) => repo.findUse
 export const findUserByEmail = (deps: CoreDeps, email: string) => repo.findUserByEmail(deps.sql, email)
 export const listUsers = (deps: CoreDeps, q: UserQuery) => repo.listUsers(deps.sql, q)
 export const countUsers = (deps: CoreDeps) => repo.countUsers(deps.sql)
-export const recordSignIn = (deps: CoreDeps, id: string) => repo.touchSignIn(deps.sql, id)
+/** A new sign-in (not a refresh): the last sign-in time and the user.signed_in event commit together. */
+export const recordSignIn = (deps: CoreDeps, user: Pick<User, "id" | "username">, method: string) =>
+  deps.sql.begin(async (tx) => {
+    await repo.touchSignIn(tx, user.id)
+    await appendEvent(tx, "user.signed_in", { userId: user.id, username: user.username, method })
+  })
+
+export const recordSignOut = (deps: CoreDeps, userId: string) =>
+  deps.sql.begin((tx) => appendEvent(tx, "user.signed_out", { userId }))
 
 /** The platform must always keep one enabled admin, or nobody could administer it again. */
 async function guardLastAdmin(deps: CoreDeps, user: User, becomes: { role?: Role; disabled?: boolean; deleted?: boolean }) {

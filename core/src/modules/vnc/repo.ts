@@ -51,3 +51,12 @@ export const deleteShare = async (sql: Sql, sessionId: string, shareId: string) 
     await sql<{ userId: string }[]>`delete from session_shares where id = ${shareId} and session_id = ${sessionId}
       returning user_id`
   )[0]?.userId ?? null
+
+/** Ids of the sessions the user holds a live share of (the event stream shows their events). */
+export const liveSharedSessionIds = async (sql: Sql, userId: string) =>
+  new Set(
+    (
+      await sql<{ sessionId: string }[]>`select session_id from session_shares
+        where user_id = ${userId} and (expires_at is null or expires_at > now())`
+    ).map((r) => r.sessionId),
+  )

@@ -138,3 +138,6 @@ export async function untilRunning(ctx: VncContext, sessionId: string, signal: A
     await Bun.sleep(250)
   }
 }
+
+/** For the event stream: sessions shared with the user right now. */
+export const sharedSessionIds = (deps: CoreDeps, userId: string) => repo.liveSharedSessionIds(deps.sql, userId)
