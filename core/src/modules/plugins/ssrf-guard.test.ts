@@ -1,4 +1,7 @@
 import { afterAll, describe, expect, test } from "bun:test"
+import { mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import { fetchWithLimits, HostCallError } from "@streamspace/plugin-runtime/host"
 import { AllowanceError, checkedAddress, guardedFetch, parseAllowance } from "./ssrf-guard.ts"
 
@@ -92,6 +95,42 @@ describe("SSRF guard on plugins' http.fetch", () => {
     const response = await fetchWithLimits(`http://hooks.internal:${receiver.port}/pinned`, {}, LIMITS, connect)
     expect(JSON.parse(response.body)).toEqual({ host: `hooks.internal:${receiver.port}`, path: "/pinned" })
     expect(lookups).toBe(1)
+  })
+
+  test("https to a pinned address still verifies the certificate against the host name (fake DNS)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "ssrf-tls-"))
+    const made = Bun.spawnSync(
+      ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=hooks.test"].concat([
+        "-addext",
+        "subjectAltName=DNS:hooks.test",
+        "-keyout",
+        join(dir, "key.pem"),
+        "-out",
+        join(dir, "cert.pem"),
+      ]),
+      { stderr: "pipe" },
+    )
+    expect(made.exitCode).toBe(0)
+    const cert = await Bun.file(join(dir, "cert.pem")).text()
+    const tlsServer = Bun.serve({
+      port: 0,
+      hostname: "127.0.0.1",
+      tls: { cert, key: await Bun.file(join(dir, "key.pem")).text() },
+      fetch: (request) => new Response(request.headers.get("host")),
+    })
+    try {
+      const resolveTo = (name: string) => async (asked: string) => (asked === name ? ["127.0.0.1"] : [])
+      // Trusting the test's own CA stands in for the system store; the name check is the one under test.
+      const init = { tls: { ca: cert } } as RequestInit
+      const right = guardedFetch(parseAllowance(["hooks.test"]), resolveTo("hooks.test"))
+      const response = await right(`https://hooks.test:${tlsServer.port}/`, init)
+      expect(await response.text()).toBe(`hooks.test:${tlsServer.port}`)
+      const wrong = guardedFetch(parseAllowance(["other.test"]), resolveTo("other.test"))
+      await expect(wrong(`https://other.test:${tlsServer.port}/`, init)).rejects.toThrow(/ALTNAME|certificate/i)
+    } finally {
+      tlsServer.stop(true)
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 
   test("a redirect to the metadata address is handed back, never followed", async () => {

@@ -110,6 +110,8 @@ export const guardedFetch =
     pinned.hostname = address.includes(":") ? `[${address}]` : address
     const headers = new Headers(init.headers)
     headers.set("host", url.host)
-    const tls = url.protocol === "https:" ? { tls: { serverName: url.hostname } } : {}
+    // The certificate is checked against the name, not the address (tls options given by the caller are kept).
+    const given = (init as { tls?: Record<string, unknown> }).tls
+    const tls = url.protocol === "https:" ? { tls: { ...given, serverName: url.hostname } } : {}
     return fetch(pinned, { ...init, headers, redirect: "manual", ...tls })
   }
