@@ -86,6 +86,9 @@ export const containerOf = async (sessionId: string) =>
 export const fileExists = async (container: string, path: string) =>
   (await docker("exec", container, "test", "-e", path)).code === 0
 
+/** Whether the session's xterm runs (after a start or a wake the desktop draws before xterm maps its window). */
+export const xtermRuns = async (container: string) => (await docker("exec", container, "pgrep", "-x", "xterm")).code === 0
+
 export const readFile = async (container: string, path: string) => (await docker("exec", container, "cat", path)).out
 
 export async function until(probe: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
@@ -164,4 +167,44 @@ export function typeBehindTheViewer(page: Page, sessionId: string, apiKey: strin
     },
     { sessionId, apiKey, text },
   )
+}
+
+/**
+ * Where to click to put X's focus into the xterm: the middle of its white text area, found in the
+ * canvas, in CSS pixels relative to the canvas element (what playwright's click position takes).
+ */
+export async function xtermSpot(page: Page, timeoutMs: number): Promise<{ x: number; y: number }> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const spot = await page.evaluate(() => {
+      const canvas = document.querySelector<HTMLCanvasElement>('[data-test="viewer-screen"] canvas')
+      if (!canvas || canvas.width === 0) return null
+      const data = (canvas.getContext("2d") as CanvasRenderingContext2D).getImageData(0, 0, canvas.width, canvas.height).data
+      // The text area is the only large white block: rows and columns with many white pixels. (White
+      // text elsewhere — title, task bar — is thin; a click on the bare desktop opens JWM's root menu,
+      // which takes the keyboard.)
+      const rows = new Uint32Array(canvas.height)
+      const cols = new Uint32Array(canvas.width)
+      for (let y = 0; y < canvas.height; y += 2)
+        for (let x = 0; x < canvas.width; x += 2) {
+          const i = (y * canvas.width + x) * 4
+          if (data[i] === 255 && data[i + 1] === 255 && data[i + 2] === 255) {
+            rows[y] = (rows[y] as number) + 1
+            cols[x] = (cols[x] as number) + 1
+          }
+        }
+      const span = (counts: Uint32Array) => {
+        const wide = [...counts.keys()].filter((k) => (counts[k] as number) > 50)
+        return wide.length ? [wide[0] as number, wide.at(-1) as number] : [0, -1]
+      }
+      const [x0, x1] = span(cols) as [number, number]
+      const [y0, y1] = span(rows) as [number, number]
+      if (x1 - x0 < 100 || y1 - y0 < 100) return null
+      const rect = canvas.getBoundingClientRect()
+      return { x: (((x0 + x1) / 2) * rect.width) / canvas.width, y: (((y0 + y1) / 2) * rect.height) / canvas.height }
+    })
+    if (spot) return spot
+    if (Date.now() > deadline) throw new Error("No xterm window on the viewer's canvas")
+    await page.waitForTimeout(250)
+  }
 }

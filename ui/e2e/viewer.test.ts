@@ -17,6 +17,8 @@ import {
   waitForChange,
   waitForPicture,
   waitForStill,
+  xtermRuns,
+  xtermSpot,
 } from "./desktop.ts"
 
 // A busy 2-core machine starts a container, an agent and two Chromiums: deadlines are generous.
@@ -51,11 +53,15 @@ async function api<T>(path: string, key: string, init: RequestInit = {}): Promis
   return (await res.json()) as T
 }
 
-/** Clicks into the remote xterm (focus) and types a shell command. */
+/** Clicks into the remote xterm window (X's focus follows clicks) and gives noVNC the keyboard. */
+async function focusScreen(page: Page) {
+  const spot = await xtermSpot(page, T)
+  await byTest(page, "viewer-screen").locator("canvas").click({ position: spot })
+}
+
+/** Types a shell command into the remote xterm. */
 async function typeInto(page: Page, command: string) {
-  await byTest(page, "viewer-screen")
-    .locator("canvas")
-    .click({ position: { x: 300, y: 200 } })
+  await focusScreen(page)
   await page.keyboard.type(command, { delay: 20 })
   await page.keyboard.press("Enter")
 }
@@ -110,6 +116,7 @@ describe("the desktop viewer against a real session", () => {
     expect(await latency.textContent()).toMatch(/Latency \d+ ms/)
     container = await containerOf(sessionId)
     expect(container).not.toBe("")
+    await until(() => xtermRuns(container), DESKTOP_T, "xterm started")
     await owner.shot("viewer-02-desktop")
   })
 
@@ -135,6 +142,7 @@ describe("the desktop viewer against a real session", () => {
     await page.keyboard.press("Shift+Insert")
     await page.keyboard.press("Enter")
     await page.keyboard.press("Control+D")
+    await owner.shot("viewer-04-pasted")
     await until(
       async () => (await readFile(container, `/home/user/clip-${run}`)) === `pasted-${run}`,
       T,
@@ -144,18 +152,72 @@ describe("the desktop viewer against a real session", () => {
 
   test("a key combination from the toolbar menu reaches the desktop (Ctrl+W erases a word in the shell)", async () => {
     const page = owner.page
-    await byTest(page, "viewer-screen")
-      .locator("canvas")
-      .click({ position: { x: 300, y: 200 } })
+    await focusScreen(page)
     await page.keyboard.type(`touch ~/kept-${run} ~/erased-${run}`, { delay: 20 })
     await byTest(page, "shortcuts").click()
     await byTest(page, "shortcut-ctrl-w").click()
-    await byTest(page, "viewer-screen")
-      .locator("canvas")
-      .click({ position: { x: 300, y: 200 } })
+    await focusScreen(page)
     await page.keyboard.press("Enter")
     await until(() => fileExists(container, `/home/user/kept-${run}`), T, "the shortened command ran")
     expect(await fileExists(container, `/home/user/erased-${run}`)).toBe(false)
+  })
+
+  test("the remote desktop takes the window's size on request, and the viewer goes full screen and back", async () => {
+    const page = owner.page
+    const canvasWidth = () =>
+      page.evaluate(() => document.querySelector<HTMLCanvasElement>('[data-test="viewer-screen"] canvas')?.width ?? 0)
+    const before = await canvasWidth()
+    await byTest(page, "scaling").click()
+    await byTest(page, "scaling-remote").click()
+    // noVNC asks for the screen element's size with SetDesktopSize; Xvnc resizes and says so.
+    await page.waitForFunction(
+      (old) => {
+        const screen = document.querySelector<HTMLElement>('[data-test="viewer-screen"]')
+        const canvas = screen?.querySelector("canvas")
+        return !!screen && !!canvas && canvas.width !== old && Math.abs(canvas.width - screen.clientWidth) <= 2
+      },
+      before,
+      { timeout: T },
+    )
+    await owner.shot("viewer-05-remote-resize")
+
+    await byTest(page, "fullscreen").click()
+    await page.waitForFunction(() => document.fullscreenElement?.getAttribute("data-test") === "viewer", undefined, {
+      timeout: T,
+    })
+    await byTest(page, "fullscreen").click()
+    await page.waitForFunction(() => document.fullscreenElement === null, undefined, { timeout: T })
+  })
+
+  test("hibernating the session drops the stream; the viewer reconnects by itself, waking the session", async () => {
+    const page = owner.page
+    // Records every progress text the viewer shows, however briefly.
+    await page.evaluate(() => {
+      const seen: string[] = []
+      ;(window as unknown as { seen: string[] }).seen = seen
+      new MutationObserver(() => {
+        const text = document.querySelector('[data-test="viewer-status"]')?.textContent?.trim()
+        if (text && seen.at(-1) !== text) seen.push(text)
+      }).observe(document.body, { subtree: true, childList: true, characterData: true })
+    })
+    await api(`/api/v1/sessions/${sessionId}/hibernate`, core.adminKey, { method: "POST" })
+    await page.waitForFunction(
+      () => document.querySelector('[data-test="viewer"]')?.getAttribute("data-phase") !== "connected",
+      undefined,
+      {
+        timeout: DESKTOP_T,
+      },
+    )
+    await phase(page, "connected")
+    await waitForPicture(page, DESKTOP_T)
+    const seen = await page.evaluate(() => (window as unknown as { seen: string[] }).seen)
+    expect(seen.some((t) => t.includes("Waking the session"))).toBe(true)
+
+    container = await containerOf(sessionId)
+    await until(() => xtermRuns(container), DESKTOP_T, "xterm started again")
+    await waitForStill(page, 1_000, T)
+    await typeInto(page, `touch ~/woken-${run}`)
+    await until(() => fileExists(container, `/home/user/woken-${run}`), T, "a command typed after the wake ran")
   })
 
   test("shared view-only, a second user sees the desktop, marked view-only, and nothing they type arrives", async () => {
@@ -177,13 +239,13 @@ describe("the desktop viewer against a real session", () => {
     const shared = byTest(g, `shared-${sessionId}`)
     await visible(shared)
     expect(await shared.textContent()).toContain("View only")
-    await guest.shot("viewer-05-shared-with-me")
+    await guest.shot("viewer-06-shared-with-me")
     await shared.locator('[data-test="action-connect"]').click()
     await phase(g, "connected")
     await visible(byTest(g, "view-only"))
     expect(await g.locator('[data-test="viewer"]').getAttribute("data-level")).toBe("view")
     await waitForPicture(g, T)
-    await guest.shot("viewer-06-view-only")
+    await guest.shot("viewer-07-view-only")
 
     // Both see the same still screen; the guest types through the viewer and behind it.
     const ownerBefore = await waitForStill(page, 1_000, T)
@@ -214,6 +276,6 @@ describe("the desktop viewer against a real session", () => {
 
     await phase(guest.page, "ended")
     expect(await byTest(guest.page, "viewer-ended").textContent()).toMatch(/stopp|no longer|does not exist/)
-    await guest.shot("viewer-07-ended")
+    await guest.shot("viewer-08-ended")
   })
 })

@@ -1,6 +1,6 @@
 // One session's desktop in a page: ticket → WebSocket → noVNC, with reconnects (a new ticket each
 // time, backoff between), latency samples, clipboard both ways, scaling and shortcut keys.
-import type { ShareLevel, ViewerTicket } from "@streamspace/schemas"
+import type { SessionState, ShareLevel, ViewerTicket } from "@streamspace/schemas"
 import RFB from "@novnc/novnc"
 import { onBeforeUnmount, type Ref, ref, shallowRef, watch } from "vue"
 import { call } from "@/api/client.ts"
@@ -26,6 +26,8 @@ export function useDesktop(sessionId: Ref<string>, screen: Ref<HTMLElement | nul
   const phase = ref<DesktopPhase>("idle")
   const message = ref<string | null>(null)
   const level = ref<ShareLevel | null>(null)
+  /** As the last ticket saw it, then running once the desktop answers: what "waiting" waits for. */
+  const sessionState = ref<SessionState | null>(null)
   const desktopName = ref("")
   const latencyMs = ref<number | null>(null)
   /** False when the server or this noVNC cannot measure it. */
@@ -100,6 +102,7 @@ export function useDesktop(sessionId: Ref<string>, screen: Ref<HTMLElement | nul
     const target = screen.value
     if (mine !== generation || !target) return
     level.value = ticket.level
+    sessionState.value = ticket.state
     message.value = null
     phase.value = "waiting"
 
@@ -118,6 +121,7 @@ export function useDesktop(sessionId: Ref<string>, screen: Ref<HTMLElement | nul
     r.addEventListener("connect", () => {
       if (mine !== generation) return
       phase.value = "connected"
+      sessionState.value = "running"
       connectedAt = Date.now()
       startLatency(r, mine)
       r.focus()
@@ -143,8 +147,12 @@ export function useDesktop(sessionId: Ref<string>, screen: Ref<HTMLElement | nul
     latencyAvailable.value = probe !== null
     if (!probe) return
     const ping = () => {
+      if (!probe) return
+      // A stalled stream answers no fence: show the wait so far, which the round trip is at least.
+      const waiting = probe.waiting()
+      if (waiting !== null && waiting > 2 * LATENCY_EVERY_MS) latencyMs.value = Math.round(waiting)
       // The server announces fence support right after the handshake; until then there is nothing to send.
-      if (probe && !probe.ping() && Date.now() - connectedAt > 10_000) latencyAvailable.value = false
+      if (!probe.ping() && Date.now() - connectedAt > 10_000) latencyAvailable.value = false
     }
     ping()
     latencyTimer = setInterval(ping, LATENCY_EVERY_MS)
@@ -183,6 +191,7 @@ export function useDesktop(sessionId: Ref<string>, screen: Ref<HTMLElement | nul
     phase,
     message,
     level,
+    sessionState,
     desktopName,
     latencyMs,
     latencyAvailable,

@@ -51,6 +51,7 @@ export async function issueTicket(ctx: VncContext, user: Principal, sessionId: s
     expiresAt: new Date(expiresAt).toISOString(),
     url: `/api/v1/vnc/${sessionId}?ticket=${encodeURIComponent(ticket)}`,
     level,
+    state: session.state,
   }
 }
 

@@ -38,6 +38,7 @@ describe("viewer tickets", () => {
     expect(res.status).toBe(200)
     const ticket = await res.json()
     expect(ticket.level).toBe("control")
+    expect(ticket.state).toBe("pending")
     expect(ticket.ticket).toStartWith("svt_")
     expect(ticket.url).toBe(`/api/v1/vnc/${id}?ticket=${encodeURIComponent(ticket.ticket)}`)
     const ttl = Date.parse(ticket.expiresAt) - Date.now()

@@ -35,6 +35,8 @@ const FORGET_MS = 30_000
 export interface LatencyProbe {
   /** Sends one fence now; false when the server has not shown it speaks fences (yet). */
   ping(): boolean
+  /** Age in ms of the oldest fence still unanswered, or null: the round trip takes at least that. */
+  waiting(): number | null
   stop(): void
 }
 
@@ -84,6 +86,11 @@ export function attachLatencyProbe(rfb: RFB, onSample: (ms: number) => void, now
       sock.sQpushString(payload)
       sock.flush()
       return true
+    },
+    waiting() {
+      let oldest: number | null = null
+      for (const at of sent.values()) oldest = oldest === null ? at : Math.min(oldest, at)
+      return oldest === null ? null : now() - oldest
     },
     stop() {
       internals._handleServerFenceMsg = original
