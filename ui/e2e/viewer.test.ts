@@ -139,7 +139,11 @@ describe("the desktop viewer against a real session", () => {
     await byTest(page, "clipboard-toggle").click()
     // xterm pastes the selection with Shift+Insert; Xvnc set it from the clipboard the viewer sent.
     await typeInto(page, `cat > ~/clip-${run}`)
+    const before = await waitForStill(page, 500, T)
     await page.keyboard.press("Shift+Insert")
+    // The paste is asynchronous (xterm asks Xvnc, which asks the viewer for the text): keys pressed
+    // meanwhile would overtake it, so Enter waits until the pasted text is on the screen.
+    await waitForChange(page, before, T)
     await page.keyboard.press("Enter")
     await page.keyboard.press("Control+D")
     await owner.shot("viewer-04-pasted")
@@ -147,18 +151,26 @@ describe("the desktop viewer against a real session", () => {
       async () => (await readFile(container, `/home/user/clip-${run}`)) === `pasted-${run}`,
       T,
       "the pasted text was saved",
-    )
+    ).catch(async (e) => {
+      await owner.shot("viewer-04-clipboard-failed")
+      throw e
+    })
   })
 
   test("a key combination from the toolbar menu reaches the desktop (Ctrl+W erases a word in the shell)", async () => {
     const page = owner.page
     await focusScreen(page)
+    // A fresh prompt, whatever the test before left running.
+    await page.keyboard.press("Control+C")
     await page.keyboard.type(`touch ~/kept-${run} ~/erased-${run}`, { delay: 20 })
     await byTest(page, "shortcuts").click()
     await byTest(page, "shortcut-ctrl-w").click()
     await focusScreen(page)
     await page.keyboard.press("Enter")
-    await until(() => fileExists(container, `/home/user/kept-${run}`), T, "the shortened command ran")
+    await until(() => fileExists(container, `/home/user/kept-${run}`), T, "the shortened command ran").catch(async (e) => {
+      await owner.shot("viewer-04-shortcut-failed")
+      throw e
+    })
     expect(await fileExists(container, `/home/user/erased-${run}`)).toBe(false)
   })
 
