@@ -1,4 +1,5 @@
 // The plugin's admin actions: manage endpoints, read the delivery log, redeliver, ping. Input is checked by the core.
+import { crypto } from "host:api"
 import type { HookOutput } from "@streamspace/sdk/plugin"
 import { newDelivery, payload } from "./deliver.ts"
 import { attempt, type SendOptions } from "./send.ts"
@@ -31,6 +32,8 @@ const notFound = (what: string, field = "/id"): Answer => ({
 })
 
 const ROTATION_GRACE_MS = 24 * 3600 * 1000
+/** Every endpoint of an event is sent within one 5-second call, 16 at a time: this keeps a fan-out to one or two rounds. */
+const MAX_ENDPOINTS = 50
 
 export type ActionOptions = SendOptions & { logCap: number }
 
@@ -38,6 +41,13 @@ const actions: Record<string, (input: Input, options: ActionOptions) => Promise<
   "endpoints.list": async () => ok((await listEndpoints()).map(publicEndpoint)),
 
   "endpoints.create": async (input) => {
+    if ((await listEndpoints()).length >= MAX_ENDPOINTS)
+      return {
+        ok: false,
+        status: 409,
+        code: "WEBHOOK_ENDPOINT_LIMIT",
+        message: `There are already ${MAX_ENDPOINTS} endpoints; delete one first.`,
+      }
     const at = await nowIso()
     const endpoint: Endpoint = {
       id: await endpointId(),
@@ -65,7 +75,7 @@ const actions: Record<string, (input: Input, options: ActionOptions) => Promise<
   "endpoints.delete": async (input) =>
     (await deleteEndpoint(input.id as string)) ? ok({ deleted: true }) : notFound("endpoint"),
 
-  "endpoints.rotateSecret": async (input, _options) => {
+  "endpoints.rotateSecret": async (input) => {
     const endpoint = await getEndpoint(input.id as string)
     if (endpoint === null) return notFound("endpoint")
     const now = Date.parse(await nowIso())
@@ -88,15 +98,16 @@ const actions: Record<string, (input: Input, options: ActionOptions) => Promise<
     const endpoint = await getEndpoint(input.id as string)
     if (endpoint === null) return notFound("endpoint")
     const at = await nowIso()
-    const messageId = `ping_${Date.parse(at)}_${endpoint.id.slice(3)}`
+    const messageId = `ping_${await crypto.randomBytes(12, "hex")}`
     const delivery = await newDelivery(
       endpoint,
       messageId,
       "webhook.ping",
       payload("webhook.ping", at, { endpointId: endpoint.id }),
     )
+    const sent = await attempt(endpoint, delivery, "ping", options)
     await pruneDeliveries(options.logCap)
-    return ok(summary(await attempt(endpoint, delivery, "ping", options)))
+    return ok(summary(sent))
   },
 
   deliveries: async (input) =>

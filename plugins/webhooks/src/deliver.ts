@@ -1,5 +1,7 @@
 // Fans an event out to the endpoints whose filter matches and sends to each until it succeeds.
+import { clock } from "host:api"
 import type { PluginEvent } from "@streamspace/sdk/plugin"
+import { HOST_CALLS_AT_ONCE, mapLimited } from "./pool.ts"
 import { attempt, type SendOptions } from "./send.ts"
 import {
   type Delivery,
@@ -14,6 +16,10 @@ import {
   putDelivery,
   putFanout,
 } from "./store.ts"
+
+/** The manifest's hookTimeoutMs: an event call that takes longer is stopped. */
+const CALL_LIMIT_MS = 5000
+const MARGIN_MS = 500
 
 /** The same rule as manifests' event patterns: exact, `prefix.*`, or `*`. */
 export const matches = (patterns: readonly string[], type: string): boolean =>
@@ -47,24 +53,39 @@ export const payload = (type: string, timestamp: string, data: unknown): string 
  * Throws when any failed, which tells the dispatcher to retry the event with its backoff.
  */
 export async function deliverEvent(event: PluginEvent, options: SendOptions & { logCap: number }): Promise<void> {
+  const started = await clock.now()
+  const body = payload(event.type, event.at, event.data)
   let fanout = await getFanout(event.id)
   if (fanout === null) {
     const targets = (await listEndpoints()).filter((e) => e.enabled && matches(e.events, event.type))
     if (targets.length === 0) return
-    const body = payload(event.type, event.at, event.data)
     fanout = {}
-    for (const endpoint of targets) fanout[endpoint.id] = (await newDelivery(endpoint, event.id, event.type, body)).id
+    for (const endpoint of targets)
+      fanout[endpoint.id] = { delivery: (await newDelivery(endpoint, event.id, event.type, body)).id, done: false }
     await putFanout(event.id, fanout)
-    await pruneDeliveries(options.logCap)
   }
-  const outcomes = await Promise.all(
-    Object.entries(fanout).map(async ([endpointId, id]) => {
-      const [endpoint, delivery] = await Promise.all([getEndpoint(endpointId), getDelivery(id)])
-      // Gone from the log, succeeded, or the endpoint was deleted or disabled since: nothing left to send.
-      if (delivery === null || delivery.state === "succeeded" || endpoint === null || !endpoint.enabled) return true
-      return (await attempt(endpoint, delivery, "event", options)).state === "succeeded"
-    }),
-  )
-  const failed = outcomes.filter((ok) => !ok).length
-  if (failed > 0) throw new Error(`${failed} of ${outcomes.length} webhook deliveries of ${event.id} failed; retry later.`)
+  const entries = Object.entries(fanout)
+  // After the first round, an attempt starts only while it still fits in the call limit; the rest wait for
+  // the dispatcher's retry (which skips what is done), so every call makes progress and none overruns.
+  const startBy = started + CALL_LIMIT_MS - options.timeoutMs - MARGIN_MS
+  let begun = 0
+  await mapLimited(entries, HOST_CALLS_AT_ONCE, async ([endpointId, entry]) => {
+    if (entry.done) return
+    const endpoint = await getEndpoint(endpointId)
+    // Deleted or disabled since: nothing more goes there.
+    if (endpoint === null || !endpoint.enabled) {
+      entry.done = true
+      return
+    }
+    if (begun >= HOST_CALLS_AT_ONCE && (await clock.now()) > startBy) return
+    begun++
+    // Pushed out of the log by the cap while still failing: it gets a fresh log entry.
+    const delivery = (await getDelivery(entry.delivery)) ?? (await newDelivery(endpoint, event.id, event.type, body))
+    entry.delivery = delivery.id
+    entry.done = (await attempt(endpoint, delivery, "event", options)).state === "succeeded"
+  })
+  await putFanout(event.id, fanout)
+  await pruneDeliveries(options.logCap)
+  const failed = entries.filter(([, entry]) => !entry.done).length
+  if (failed > 0) throw new Error(`${failed} of ${entries.length} webhook deliveries of ${event.id} failed; retry later.`)
 }

@@ -161,6 +161,19 @@ describe("webhooks plugin", () => {
     expect([...times].sort().reverse()).toEqual(times)
   })
 
+  test("fifty endpoints all get an event without flooding the host, and a fifty-first is refused", async () => {
+    const endpoints = []
+    for (let i = 0; i < 50; i++) endpoints.push(await createEndpoint(receiver.url(`/many/${i}`), ["session.created"]))
+    expect(
+      await action("endpoints.create", { url: receiver.url(), events: ["*"], description: "", enabled: true }),
+    ).toMatchObject({ ok: false, status: 409, code: "WEBHOOK_ENDPOINT_LIMIT" })
+    expect((await plugin.event("session.created", { n: 1 })).delivered).toBe(true)
+    expect(new Set(receiver.received.map((r) => r.path)).size).toBe(50)
+    expect(plugin.status().state).toBe("running")
+    // The log cap (10) pruned the other 40 deliveries in the same call.
+    expect(await result<DeliverySummary[]>("deliveries", { limit: "200" })).toHaveLength(10)
+  })
+
   test("unknown ids are refused with a 404 code naming the field", async () => {
     expect(await action("ping", { id: "ep_0000000000000000" })).toMatchObject({
       ok: false,

@@ -1,5 +1,6 @@
 // The webhooks plugin's records in its kv: endpoints, deliveries (the log, capped) and each event's fan-out.
 import { clock, crypto, kv } from "host:api"
+import { HOST_CALLS_AT_ONCE, mapLimited } from "./pool.ts"
 
 export interface Endpoint {
   id: string
@@ -73,7 +74,7 @@ export const deleteEndpoint = (id: string) => kv.delete(`ep:${id}`)
 
 export const listEndpoints = async (): Promise<Endpoint[]> => {
   const keys = await kv.list("ep:", 1000)
-  const all = await Promise.all(keys.map((k) => kv.get(k) as Promise<Endpoint | null>))
+  const all = await mapLimited(keys, HOST_CALLS_AT_ONCE, (k) => kv.get(k) as Promise<Endpoint | null>)
   return all.filter((e): e is Endpoint => e !== null).sort((a, b) => a.createdAt.localeCompare(b.createdAt))
 }
 
@@ -104,10 +105,13 @@ export const listDeliveries = async (filter: { endpointId?: string; limit: numbe
 /** Drops the oldest deliveries beyond the cap. */
 export const pruneDeliveries = async (cap: number): Promise<void> => {
   const keys = await kv.list("dl:", 1000)
-  await Promise.all(keys.slice(0, Math.max(0, keys.length - cap)).map((k) => kv.delete(k)))
+  await mapLimited(keys.slice(0, Math.max(0, keys.length - cap)), HOST_CALLS_AT_ONCE, (k) => kv.delete(k))
 }
 
-/** Which delivery each endpoint got for an event: fixed at the first attempt, so retries go to the same endpoints. */
-export const getFanout = async (eventId: string) => (await kv.get(`ev:${eventId}`)) as Record<string, string> | null
-export const putFanout = (eventId: string, fanout: Record<string, string>) =>
-  kv.set(`ev:${eventId}`, fanout, { ttlSeconds: FANOUT_TTL_SECONDS })
+/**
+ * Which endpoints an event goes to, fixed at its first call so retries go to the same ones, and which are
+ * done. Kept apart from the log, so a delivery the log cap pushed out is still sent until it succeeds.
+ */
+export type Fanout = Record<string, { delivery: string; done: boolean }>
+export const getFanout = async (eventId: string) => (await kv.get(`ev:${eventId}`)) as Fanout | null
+export const putFanout = (eventId: string, fanout: Fanout) => kv.set(`ev:${eventId}`, fanout, { ttlSeconds: FANOUT_TTL_SECONDS })
