@@ -47,7 +47,9 @@ function countJunit(file: string): Totals {
 async function bunSuite(name: string, paths: string[], env: Record<string, string> = {}) {
   const report = join(outDir, `${name}.xml`)
   console.log(`\n=== ${name}: bun test ${paths.join(" ")}`)
-  const proc = Bun.spawn(["bun", "test", "--timeout", "120000", "--reporter=junit", `--reporter-outfile=${report}`, ...paths], {
+  // "./dir", not "dir": bun test takes a bare word as a substring filter (`agents` also ran core/src/modules/agents).
+  const asPaths = paths.map((p) => (p.startsWith("./") || p.startsWith("/") ? p : `./${p}`))
+  const proc = Bun.spawn(["bun", "test", "--timeout", "120000", "--reporter=junit", `--reporter-outfile=${report}`, ...asPaths], {
     cwd: root,
     stdout: "inherit",
     stderr: "inherit",

@@ -22,7 +22,7 @@ const addressSinceKey = async (ip: string) => `fs:${await digest(ip)}`
  * account has failures on record (a success then clears them; without any there is nothing to clear).
  */
 export async function refusal(name: string, ip: string, at: number): Promise<AuthDenied | { failures: boolean }> {
-  const { lockout, rateLimit } = settings
+  const { rateLimit } = settings
   if (ip !== "") {
     const count = ((await kv.get(await addressKey(ip))) as number | null) ?? 0
     if (count >= rateLimit.maxFailuresPerIp) {
