@@ -42,7 +42,7 @@ async function vncConnections(): Promise<number> {
   const { out } = await docker("exec", session.container, "cat", "/proc/net/tcp", "/proc/net/tcp6")
   return out.split("\n").filter((l) => /^\s*\d+: [0-9A-F]+:170C [0-9A-F]+:[0-9A-F]+ 01 /.test(l)).length
 }
-async function eventually(probe: () => Promise<boolean>, timeoutMs = 10_000): Promise<boolean> {
+async function eventually(probe: () => Promise<boolean>, timeoutMs = 30_000): Promise<boolean> {
   const deadline = Date.now() + timeoutMs
   while (Date.now() < deadline) {
     if (await probe()) return true
