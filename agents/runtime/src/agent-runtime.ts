@@ -38,6 +38,11 @@ export interface AgentRuntimeOptions {
    * Without one, this replica always leads.
    */
   elector?: LeaderElector
+  /**
+   * A leader cut off from every control plane this long gives its lease up (and does not try again for as long), so
+   * a replica that can still reach one leads instead. Default 10 s: brief outages and replica failovers do not move it.
+   */
+  leaderCutOffMs?: number
 }
 
 export type AgentStatus = "connecting" | "online" | "refused" | "stopped"
@@ -55,6 +60,7 @@ export class AgentRuntime {
   private readonly hub: HubConnection
   private readonly held = new Map<string, SessionState>()
   private heartbeat: ReturnType<typeof setInterval> | null = null
+  private cutOff: ReturnType<typeof setTimeout> | null = null
   private beating = false
   private lastCapacity: Capacity = { maxSessions: 0, runningSessions: 0 }
   private waiters: (() => void)[] = []
@@ -110,6 +116,7 @@ export class AgentRuntime {
 
   /** Stops; with an elector, releases the lease first (a follower takes over at once) and says so to the core. */
   async stop(): Promise<void> {
+    this.connectedAgain()
     await this.options.elector?.stop()
     this.status = "stopped"
     this.stopBeating()
@@ -171,6 +178,7 @@ export class AgentRuntime {
     this.hub.connected()
     this.status = "online"
     this.options.log.info({ agentId: welcome.agentId, sessions: welcome.sessions.length }, "welcomed by the control plane")
+    this.connectedAgain()
     // Only the leader reconciles: it removes containers the core does not know, and a follower's view may be stale.
     if (this.leader) this.router.holdUntil(this.reconcile(welcome.sessions))
     this.stopBeating()
@@ -246,6 +254,7 @@ export class AgentRuntime {
   private disconnected(code: number, reason: string): void {
     this.stopBeating()
     this.streams.closeAll()
+    this.watchCutOff()
     if (this.status === "online") this.status = "connecting"
     this.options.log.warn({ code, reason: reason || undefined }, "disconnected from the control plane")
   }
@@ -258,6 +267,24 @@ export class AgentRuntime {
     this.options.log.error({ reason }, "the control plane refused this agent; not retrying")
     this.wake()
     this.finish("refused")
+  }
+
+  /** Disconnected: if this replica leads and stays cut off, another replica that can reach a control plane should. */
+  private watchCutOff(): void {
+    const { elector } = this.options
+    if (!elector || this.cutOff) return
+    const afterMs = this.options.leaderCutOffMs ?? 10_000
+    this.cutOff = setTimeout(() => {
+      this.cutOff = null
+      if (this.status !== "connecting" || !this.leader) return
+      this.options.log.warn({ afterMs }, "no control plane reachable: giving the lease up for a replica that can reach one")
+      void elector.resign(afterMs)
+    }, afterMs)
+  }
+
+  private connectedAgain(): void {
+    if (this.cutOff) clearTimeout(this.cutOff)
+    this.cutOff = null
   }
 
   private stopBeating(): void {

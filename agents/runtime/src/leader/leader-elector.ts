@@ -54,6 +54,8 @@ export type DeposedReason =
   | "expired"
   /** stop() was called. */
   | "stopped"
+  /** resign() was called: this replica gave the lease up for another to take. */
+  | "resigned"
 
 export interface LeaderElector {
   /** Who this replica is to the backend (and in logs). */
@@ -69,6 +71,11 @@ export interface LeaderElector {
   start(): void
   /** Stops the loop, releases the lease if held (so a follower takes over at once) and closes the backend. */
   stop(): Promise<void>
+  /**
+   * Gives the lease up (if held) and makes no attempt to take it for `holdOffMs`, so another replica can lead —
+   * e.g. when this one cannot reach any control plane. The loop goes on afterwards.
+   */
+  resign(holdOffMs: number): Promise<void>
   /** Called when this replica becomes leader; returns an unsubscribe function. */
   onElected(listener: (fencingToken: number) => void): () => void
   /** Called when this replica stops leading, whatever the reason; returns an unsubscribe function. */

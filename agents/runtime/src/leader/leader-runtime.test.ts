@@ -101,3 +101,42 @@ describe("agent runtime with leader election (fake control plane, in-memory leas
     expect(driver.sessions.get(SESSION)).toBe("running")
   })
 })
+
+test("a leader cut off from every control plane gives its lease up for a replica that can reach one (fake control plane)", async () => {
+  const cp = new FakeControlPlane(TOKEN)
+  const clock = new TestClock()
+  const store = new MemoryLeaseStore(clock)
+  const elector = new LeaseElector({ backend: store.backend(), holder: "cut-off", log, clock })
+  const agent = new AgentRuntime({
+    urls: [cp.url],
+    token: TOKEN,
+    instanceId: "a",
+    version: "1",
+    driver: new FakeSessionDriver(),
+    log,
+    elector,
+    leaderCutOffMs: 200,
+    backoff: { initialMs: 50, maxMs: 100 },
+  })
+  cleanup.push(() => agent.stop())
+  agent.start()
+  await clock.advance(0)
+  await agent.whenOnline()
+  expect(store.holder).toBe("cut-off")
+  cp.stop()
+  const deadline = Date.now() + 10_000
+  while (store.holder !== null) {
+    if (Date.now() > deadline) throw new Error("the cut-off leader kept its lease")
+    await clock.advance(100)
+    await Bun.sleep(50)
+  }
+  expect(agent.leader).toBe(false)
+  // Another replica takes it during the hold-off; the cut-off one does not take it back.
+  const other = new LeaseElector({ backend: store.backend(), holder: "connected", log, clock })
+  cleanup.push(() => other.stop())
+  other.start()
+  await clock.advance(0)
+  expect(other.isLeader).toBe(true)
+  await clock.advance(5_000)
+  expect(store.holder).toBe("connected")
+})

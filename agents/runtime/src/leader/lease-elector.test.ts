@@ -151,3 +151,18 @@ describe("LeaseElector (in-memory lease store, injected clock)", () => {
     ).toThrow("renewMs")
   })
 })
+
+test("resign gives the lease up at once and takes no lease during the hold-off, then competes again (in-memory lease store)", async () => {
+  const { clock, store, make } = setup()
+  const a = make("a")
+  a.elector.start()
+  await clock.advance(0)
+  await a.elector.resign(5_000)
+  expect(a.events).toEqual(["elected 1", "deposed resigned"])
+  expect(store.holder).toBeNull()
+  await clock.advance(4_999)
+  expect(a.elector.isLeader).toBe(false)
+  await clock.advance(1)
+  expect(a.elector.isLeader).toBe(true)
+  expect(a.elector.fencingToken).toBe(2)
+})

@@ -41,6 +41,8 @@ export class LeaseElector implements LeaderElector {
   private timer: unknown = null
   private expiry: unknown = null
   private running = false
+  /** After resign(): no lease is taken before this (local) time. */
+  private holdUntil = 0
   private readonly elected = new Set<(token: number) => void>()
   private readonly deposed = new Set<(reason: DeposedReason) => void>()
 
@@ -84,6 +86,16 @@ export class LeaseElector implements LeaderElector {
     await this.backend.close?.().catch(() => {})
   }
 
+  async resign(holdOffMs: number): Promise<void> {
+    if (!this.running) return
+    const grant = this.grant
+    this.holdUntil = this.clock.now() + holdOffMs
+    this.schedule(holdOffMs, () => this.acquire())
+    if (!grant) return
+    this.stepDown("resigned")
+    await this.backend.release(this.holder, grant).catch((err) => this.log.warn({ err }, "could not release the lease"))
+  }
+
   onElected(listener: (fencingToken: number) => void): () => void {
     this.elected.add(listener)
     return () => this.elected.delete(listener)
@@ -102,17 +114,21 @@ export class LeaseElector implements LeaderElector {
     } catch (err) {
       this.log.warn({ err }, "could not reach the lease store; retrying")
     }
-    if (!this.running) {
-      if (grant) await this.backend.release(this.holder, grant).catch(() => {})
-      return
+    // Stopped, or resigned while this attempt was under way: a lease won now is given straight back.
+    if (grant && (!this.running || this.clock.now() < this.holdUntil)) {
+      await this.backend.release(this.holder, grant).catch(() => {})
+      grant = null
     }
+    if (!this.running) return
+    if (this.clock.now() < this.holdUntil) return
     // A grant that arrives after its own lease ran out is worth nothing: let it expire.
     if (grant && this.clock.now() < sent + this.timings.leaseMs) {
+      const { fencingToken } = grant
       this.grant = grant
       this.deadline = sent + this.timings.leaseMs
       this.armExpiry()
-      this.log.info({ fencingToken: grant.fencingToken }, "elected leader")
-      for (const listener of this.elected) this.call(() => listener(grant.fencingToken))
+      this.log.info({ fencingToken }, "elected leader")
+      for (const listener of this.elected) this.call(() => listener(fencingToken))
       this.schedule(this.timings.renewMs, () => this.renew())
       return
     }
@@ -155,7 +171,7 @@ export class LeaseElector implements LeaderElector {
     this.grant = null
     if (this.expiry !== null) this.clock.clearTimeout(this.expiry)
     this.expiry = null
-    const log = reason === "stopped" ? this.log.info.bind(this.log) : this.log.warn.bind(this.log)
+    const log = reason === "stopped" || reason === "resigned" ? this.log.info.bind(this.log) : this.log.warn.bind(this.log)
     log({ reason, fencingToken: token }, "no longer leader")
     for (const listener of this.deposed) this.call(() => listener(reason))
   }
