@@ -138,5 +138,5 @@ test("a leader cut off from every control plane gives its lease up for a replica
   await clock.advance(0)
   expect(other.isLeader).toBe(true)
   await clock.advance(5_000)
-  expect(store.holder).toBe("connected")
+  expect(store.holder as string | null).toBe("connected")
 })
