@@ -110,6 +110,23 @@ describe("control-plane failover (real processes, HAProxy, Redis, Docker)", () =
     await stack.ha.start(holder as number)
   })
 
+  test("the replica holding the agent dies mid-command: the persisted command completes through another replica", async () => {
+    const agent = stack.agents[0]
+    const s = await stack.launch()
+    // The start is on its way to (or running on) the agent when its replica dies.
+    await eventually(async () => expect((await stack.session(s.id)).state).toBe("starting"), 30_000, 10)
+    const holder = (await stack.holders()).get(agent?.id as string)
+    await stack.ha.kill(holder as number, "SIGKILL")
+    await eventually(async () => expect((await stack.session(s.id)).state).toBe("running"), 60_000, 100)
+    running.push(s.id)
+    const command = (
+      await sql`select state, attempts from agent_commands where session_id = ${s.id} and action = 'session.start'`
+    )[0]
+    expect(command?.state).toBe("succeeded")
+    expect(await containerRunning(s.id)).toBe(true)
+    await stack.ha.start(holder as number)
+  })
+
   test("Redis restarts empty: the replicas publish their agents again, commands and viewers work, nothing is lost", async () => {
     const agent = stack.agents[0]
     const before = await snapshot()
@@ -123,5 +140,36 @@ describe("control-plane failover (real processes, HAProxy, Redis, Docker)", () =
     const after = await snapshot()
     for (const t of TABLES) expect(after.counts[t]).toBeGreaterThanOrEqual(before.counts[t] as number)
     for (const [id, state] of Object.entries(before.states)) expect(after.states[id]).toBe(state)
+  })
+
+  test("the event dispatcher moves: SIGKILL of the replica holding its advisory lock, and another replica dispatches new events", async () => {
+    const DISPATCHER_LOCK = 7_281_105
+    const holder = async () =>
+      (
+        await sql`select a.pid, a.client_port from pg_locks l join pg_stat_activity a on a.pid = l.pid
+          where l.locktype = 'advisory' and l.objid = ${DISPATCHER_LOCK} and l.granted`
+      )[0] as { pid: number; client_port: number } | undefined
+    const before = await eventually(async () => {
+      const h = await holder()
+      expect(h?.client_port).toBeNumber()
+      return h as { pid: number; client_port: number }
+    }, 20_000)
+    // Which replica owns the lock's connection: the process on the other end of that TCP port.
+    const ss = Bun.spawn(["ss", "-tnpH", `sport = :${before.client_port}`], { stdout: "pipe" })
+    const owner = Number(/pid=(\d+)/.exec(await new Response(ss.stdout).text())?.[1])
+    const index = stack.ha.replicas.findIndex((r) => r.process?.proc.pid === owner)
+    expect(index).toBeGreaterThanOrEqual(0)
+
+    await stack.ha.kill(index, "SIGKILL")
+    running.push(await launchRunning())
+    await eventually(
+      async () => expect(Number((await sql`select count(*)::int as n from outbox where dispatched_at is null`)[0]?.n)).toBe(0),
+      20_000,
+      100,
+    )
+    const after = await holder()
+    expect(after?.pid).toBeNumber()
+    expect(after?.pid).not.toBe(before.pid)
+    await stack.ha.start(index)
   })
 })

@@ -1,7 +1,7 @@
 // What one replica needs to work with the others: the shared registry, command hand-over over pub/sub, and streams to their agents.
 import type { Command } from "@streamspace/schemas"
 import type { Logger } from "../../infra/log.ts"
-import type { RedisLink } from "../../infra/redis.ts"
+import { type RedisLink, redisReady } from "../../infra/redis.ts"
 import { createRedisAgentRegistry } from "./registry-redis.ts"
 import { openRemoteStream } from "./remote-stream.ts"
 import { createReplicaSet, ReplicaUnreachable } from "./replicas.ts"
@@ -57,6 +57,7 @@ export function createCluster(o: ClusterOptions, replicaId: string, heartbeatTtl
     /** Serves other replicas' hand-overs with this replica's own connections. */
     async start(deliverHere: (agentId: string, command: Command) => boolean): Promise<void> {
       replicas.handle(async (body) => isDeliver(body) && deliverHere(body.agentId, body.command))
+      await redisReady(o.redis)
       await replicas.start()
       started = true
     },
