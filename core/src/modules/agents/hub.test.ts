@@ -6,7 +6,8 @@ import { startTestCore, type TestCore } from "../../testing/test-core.ts"
 
 let core: TestCore
 let url: string
-const HEARTBEAT_MS = 200
+// Short, so the silent-agent test is quick; long enough that a loaded CI machine answers hello before 3 × this.
+const HEARTBEAT_MS = 500
 
 beforeAll(async () => {
   core = await startTestCore({ agents: { heartbeatIntervalMs: HEARTBEAT_MS, commandTimeoutMs: 3_000, sweepIntervalMs: 50 } })
