@@ -280,11 +280,14 @@ describe("the desktop viewer against a real session", () => {
   test("stopping the session from My sessions ends both viewers and removes the container", async () => {
     const page = owner.page
     await page.goto("/sessions")
+    await page.locator('[data-test="live-state"][data-live="live"]').waitFor({ timeout: T })
     const row = byTest(page, `session-${sessionId}`)
     await row.locator('[data-test="action-stop"]').click()
     await page.locator(".v-dialog").getByRole("button", { name: "Stop" }).click()
-    await visible(row.locator('[data-test="state-stopping"], [data-test="state-stopped"]'))
-    await until(async () => (await containerOf(sessionId)) === "", DESKTOP_T, "the container was removed")
+    // Stopped arrives through the event stream: nothing reloads the page or the list.
+    await visible(row.locator('[data-test="state-stopped"]'), DESKTOP_T)
+    await owner.shot("viewer-09-stopped-live")
+    expect(await containerOf(sessionId)).toBe("")
 
     await phase(guest.page, "ended")
     expect(await byTest(guest.page, "viewer-ended").textContent()).toMatch(/stopp|no longer|does not exist/)
