@@ -142,12 +142,22 @@ export function createRedisAgentRegistry(o: RedisRegistryOptions): AgentRegistry
     for (const p of beaten) pipe.pexpire(k.heartbeats(p.agentId), o.heartbeatTtlMs)
     for (const p of beaten) pipe.hset(k.allBeats, k.field(p), String(p.lastSeenAt))
     beaten.clear()
-    for (const [agentId, instances] of owned) {
-      pipe.pexpire(k.connections(agentId), ttl)
+    for (const instances of owned.values()) {
       const first = instances.values().next().value
       if (first) pipe.pexpire(k.meta(first), ttl)
     }
-    await pipe.exec()
+    // Last in the pipeline: their replies say which entries still existed.
+    const renewed = [...owned.keys()]
+    for (const agentId of renewed) pipe.pexpire(k.connections(agentId), ttl)
+    const replies = (await pipe.exec()) ?? []
+    // An entry that expired anyway (Redis stalled past the TTL without dropping the connection, so no
+    // reconnection republished it) is written again from memory.
+    const offset = replies.length - renewed.length
+    const lost = renewed.filter((_, i) => replies[offset + i]?.[1] === 0)
+    if (lost.length === 0) return
+    const again = redis.pipeline()
+    for (const agentId of lost) for (const p of owned.get(agentId)?.values() ?? []) write(again, p)
+    await again.exec()
   }
 
   const timer = setInterval(() => void renew().catch((err) => failed(err, "renewing entries")), Math.max(50, Math.floor(ttl / 3)))

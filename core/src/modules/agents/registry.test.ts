@@ -148,6 +148,18 @@ describe("the agent registry in Redis across replicas", () => {
     expect(Date.now() - stoppedAt).toBeLessThan(3_000)
   })
 
+  test("an entry that expired while Redis stalled (no reconnection) is written again by the next renewal", async () => {
+    const link = await testRedis()
+    links.push(link)
+    const a = await redisReplica(link, "replica-a", 300)
+    const b = await redisReplica(link, "replica-b", 300)
+    const p = presence({ replicaId: "replica-a" })
+    await a.registry.put(p)
+    await link.client.del(`${link.prefix}:connections:${p.agentId}`)
+    expect(await b.registry.instances(p.agentId)).toEqual([])
+    await eventually(async () => expect(await b.registry.instances(p.agentId)).toEqual([p]), 5_000)
+  })
+
   test("after Redis lost every key, a replica publishes its connections again", async () => {
     const link = await testRedis()
     links.push(link)
