@@ -16,6 +16,8 @@ const SECONDS = Number(arg("seconds", "6"))
 const VIEWER_COUNTS = arg("viewers", "1,20").split(",").map(Number)
 const LATENCY_SAMPLES = Number(arg("samples", "200"))
 const ROUNDS = Number(arg("rounds", "3"))
+/** e.g. `--paths streamspace` while profiling the relays; ratios need all three. */
+const PATHS = arg("paths", "direct TCP,websockify,streamspace").split(",")
 
 interface Row {
   viewers: number
@@ -158,9 +160,9 @@ const paths: VncPath[] = []
 try {
   const owner = await stack.user("bench-owner")
   const session = await stack.launch(owner)
-  paths.push(directPath(session.target))
-  paths.push(await websockifyPath(session.target, 16_080))
-  paths.push(streamspacePath(stack, owner, session.id))
+  if (PATHS.includes("direct TCP")) paths.push(directPath(session.target))
+  if (PATHS.includes("websockify")) paths.push(await websockifyPath(session.target, 16_080))
+  if (PATHS.includes("streamspace")) paths.push(streamspacePath(stack, owner, session.id))
   const rows: Row[] = []
   for (const n of VIEWER_COUNTS) {
     console.error(`measuring ${paths.map((p) => p.name).join(", ")} with ${n} viewer(s), ${ROUNDS} interleaved rounds…`)

@@ -3,13 +3,12 @@ import { encodeCredit, FrameKind, MAX_STREAM_PAYLOAD_BYTES, STREAM_HEADER_BYTES 
 
 /**
  * Bytes each end lets the other send before it has to wait; credit is returned as data is consumed.
- * Large enough to cover a relay hop's bandwidth × round trip on a busy host (a full 1080p frame is
- * ~8 MB), so a single viewer is not throttled by credit round trips; per-stream, so one busy
- * desktop still cannot take more than this from a shared agent connection.
+ * Per stream, so one busy desktop cannot take more than this from a shared agent connection. 4 MiB
+ * measured no faster than 1 MiB here (bench:vnc, BENCHMARKS.md) and made the agent hold 2× the memory.
  */
-export const DEFAULT_STREAM_WINDOW = 4 * 1024 * 1024
+export const DEFAULT_STREAM_WINDOW = 1024 * 1024
 
-/** Credit goes back once this share of the window is consumed: early enough that the sender never idles. */
+/** Credit goes back once this share of the window is consumed: early enough that the sender rarely waits for it. */
 const CREDIT_BATCH_DIVISOR = 4
 
 /**
