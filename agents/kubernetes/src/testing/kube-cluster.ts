@@ -109,6 +109,10 @@ export async function startKubeCluster(): Promise<KubeCluster> {
       "--controllers=deployment,replicaset,garbagecollector,persistentvolume-binder,serviceaccount-token,serviceaccount,namespace",
       `--service-account-private-key-file=${certs.saKey}`,
       `--root-ca-file=${certs.caCert}`,
+      // The default client limits (20 requests/s, bursts of 30) would make the controllers, not the
+      // agent, the bottleneck of 20 sessions started at once.
+      "--kube-api-qps=500",
+      "--kube-api-burst=1000",
       "--concurrent-deployment-syncs=10",
       "--concurrent-replicaset-syncs=10",
       "--v=0",
@@ -119,6 +123,8 @@ export async function startKubeCluster(): Promise<KubeCluster> {
       "--leader-elect=false",
       "--port=0",
       "--secure-port=0",
+      "--kube-api-qps=500",
+      "--kube-api-burst=1000",
       "--v=0",
     ])
     const kubeConfig = (token = adminToken) => {

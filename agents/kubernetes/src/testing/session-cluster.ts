@@ -2,9 +2,9 @@
 // agent's namespaces with deploy/kubernetes/rbac.yaml applied. Drivers made here use the agent's
 // service-account token, never the admin's.
 import { randomUUID } from "node:crypto"
-import { AppsV1Api, CoordinationV1Api, CoreV1Api, type KubeConfig, NetworkingV1Api } from "@kubernetes/client-node"
+import { AppsV1Api, CoordinationV1Api, CoreV1Api, type KubeConfig, NetworkingV1Api, Watch } from "@kubernetes/client-node"
 import type { SessionSpec } from "@streamspace/schemas"
-import pino from "pino"
+import pino, { type Logger } from "pino"
 import { kubeApis } from "../kube-client.ts"
 import { KubernetesSessionDriver, type KubernetesSessionDriverOptions } from "../kubernetes-session-driver.ts"
 import { applyAgentRbac, type RbacNamespaces } from "./agent-rbac.ts"
@@ -14,7 +14,16 @@ import { type KubeCluster, startKubeCluster } from "./kube-cluster.ts"
 export interface SessionCluster {
   cluster: KubeCluster
   kubelet: FakeKubelet
-  admin: { kc: KubeConfig; core: CoreV1Api; apps: AppsV1Api; networking: NetworkingV1Api; coordination: CoordinationV1Api }
+  admin: {
+    kc: KubeConfig
+    core: CoreV1Api
+    apps: AppsV1Api
+    networking: NetworkingV1Api
+    coordination: CoordinationV1Api
+    watch: Watch
+  }
+  /** Silent unless TEST_LOG_LEVEL says otherwise. */
+  log: Logger
   /** Fresh namespaces with the agent's RBAC applied; returns them and the agent's token. */
   agentNamespaces(without?: { resource: string; verb: string }): Promise<RbacNamespaces & { token: string }>
   /** A driver with the agent's credentials in fresh (or given) namespaces; closed by stop(). */
@@ -34,7 +43,9 @@ export async function startSessionCluster(): Promise<SessionCluster> {
     apps: kc.makeApiClient(AppsV1Api),
     networking: kc.makeApiClient(NetworkingV1Api),
     coordination: kc.makeApiClient(CoordinationV1Api),
+    watch: new Watch(kc),
   }
+  const log = pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" })
   const kubelet = new FakeKubelet(kc)
   try {
     await kubelet.start()
@@ -53,6 +64,7 @@ export async function startSessionCluster(): Promise<SessionCluster> {
     cluster,
     kubelet,
     admin,
+    log,
     agentNamespaces,
     async driver(overrides = {}, given) {
       const ns = given ?? (await agentNamespaces())
@@ -60,7 +72,7 @@ export async function startSessionCluster(): Promise<SessionCluster> {
       const driver = new KubernetesSessionDriver({
         kubeConfig: agentKc,
         apis: kubeApis(agentKc),
-        log: pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }),
+        log,
         agentName: "kubernetes",
         namespace: ns.sessionNamespace,
         agentNamespace: ns.agentNamespace,
