@@ -49,6 +49,20 @@ describe("refused configuration", () => {
     }
   })
 
+  test("a Redis that cannot be reached stops start-up with one line, before the database is touched", async () => {
+    const run = await runToExit({ REDIS_URL: "redis://127.0.0.1:1", DATABASE_URL: "postgres://nobody@127.0.0.1:1/none" })
+    expect(run.code).toBe(1)
+    expect(run.stderr).toEqual(["Cannot reach Redis (REDIS_URL): Redis did not answer within 10000 ms"])
+  })
+
+  test("a REDIS_URL that is not a Redis URL is refused without echoing it (it may hold a password)", async () => {
+    const run = await runToExit({ REDIS_URL: "http://user:secret@redis:6379" })
+    expect(run.code).toBe(2)
+    expect(run.stderr).toHaveLength(1)
+    expect(run.stderr[0]).toStartWith("Invalid configuration: REDIS_URL ")
+    expect(run.stderr[0]).not.toContain("secret")
+  })
+
   test("a database that cannot be reached stops start-up with one line", async () => {
     const run = await runToExit({ DATABASE_URL: "postgres://nobody@127.0.0.1:1/none" })
     expect(run.code).toBe(1)

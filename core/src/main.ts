@@ -27,6 +27,17 @@ try {
 const log = createLogger(config.LOG_LEVEL)
 const startedAt = performance.now()
 
+// Redis first: a replica that cannot join the others should not touch the database.
+let redis: RedisLink | null = null
+if (config.REDIS_URL) {
+  redis = connectRedis(config.REDIS_URL, log)
+  try {
+    await redisReady(redis)
+  } catch (e) {
+    console.error(`Cannot reach Redis (REDIS_URL): ${(e as Error).message}`)
+    process.exit(1)
+  }
+}
 let db: Database
 try {
   db = config.DATABASE_URL ? await connectPostgres(config.DATABASE_URL) : await connectPglite(config.DATA_DIR)
@@ -43,16 +54,6 @@ try {
   if (!(e instanceof ConfigError)) throw e
   console.error(e.message)
   process.exit(2)
-}
-let redis: RedisLink | null = null
-if (config.REDIS_URL) {
-  redis = connectRedis(config.REDIS_URL, log)
-  try {
-    await redisReady(redis)
-  } catch (e) {
-    console.error(`Cannot reach Redis (REDIS_URL): ${(e as Error).message}`)
-    process.exit(1)
-  }
 }
 const localHost = config.HOST === "0.0.0.0" || config.HOST === "::" ? "127.0.0.1" : config.HOST
 const httpAllowPrivate = config.PLUGIN_HTTP_ALLOW_PRIVATE?.split(",").map((entry) => entry.trim())
