@@ -88,6 +88,20 @@ describe("stream endpoint (fake control plane)", () => {
     expect(agent.streams.size).toBe(0)
   })
 
+  test("several chunks a peer sends while connecting arrive intact and in order after stream.opened (fake byte peer)", async () => {
+    // Frames are built in a buffer the flow reuses: the ones held back until stream.opened must be copies.
+    const chunks = ["first chunk", "second", "third and last"]
+    const { cp, frames, until } = await online(async (_sessionId, port) => {
+      for (const c of chunks) port.send(bytes(c))
+      await Bun.sleep(20)
+      return { write: () => {}, pause: () => {}, resume: () => {}, close: () => {} }
+    })
+    cp.send({ type: "stream.open", streamId: 6, sessionId: SESSION, credit: 1000 })
+    await cp.next("stream.opened")
+    await until(() => frames(6).length === chunks.length)
+    expect(frames(6).map((f) => text(f.payload))).toEqual(chunks)
+  })
+
   test("a stream the connector cannot make is closed with its reason; a dropped connection ends every stream", async () => {
     const echo = echoPeer()
     const { cp } = await online(async (sessionId, port, consumed) => {
