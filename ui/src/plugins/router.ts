@@ -11,7 +11,7 @@ declare module "vue-router" {
     public?: boolean
     /** The least role that may open the page. */
     role?: Role
-    /** Fills the tab without the app bar and navigation (the desktop viewer). */
+    /** Fills the tab without the app bar and navigation (the desktop viewer, sign-in, setup, invitation). */
     bare?: boolean
   }
 }
@@ -22,7 +22,19 @@ export const routes: RouteRecordRaw[] = [
     path: "/sign-in",
     name: "sign-in",
     component: () => import("@/pages/SignInPage.vue"),
-    meta: { title: "Sign in", public: true },
+    meta: { title: "Sign in", public: true, bare: true },
+  },
+  {
+    path: "/setup",
+    name: "setup",
+    component: () => import("@/pages/SetupPage.vue"),
+    meta: { title: "Set up StreamSpace", public: true, bare: true },
+  },
+  {
+    path: "/invitation",
+    name: "invitation",
+    component: () => import("@/pages/InvitationPage.vue"),
+    meta: { title: "Set your password", public: true, bare: true },
   },
   { path: "/catalog", name: "catalog", component: () => import("@/pages/CatalogPage.vue"), meta: { title: "Catalog" } },
   { path: "/sessions", name: "sessions", component: () => import("@/pages/SessionsPage.vue"), meta: { title: "My sessions" } },
@@ -32,6 +44,7 @@ export const routes: RouteRecordRaw[] = [
     component: () => import("@/pages/ViewerPage.vue"),
     meta: { title: "Desktop", bare: true },
   },
+  { path: "/account", name: "account", component: () => import("@/pages/AccountPage.vue"), meta: { title: "Account" } },
   { path: "/api-keys", name: "api-keys", component: () => import("@/pages/ApiKeysPage.vue"), meta: { title: "API keys" } },
   {
     path: "/admin",

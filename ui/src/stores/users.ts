@@ -1,5 +1,5 @@
-// User administration: search, create, change role or disabled flag, delete.
-import type { CreateUser, Role, UpdateUser, User } from "@streamspace/schemas"
+// User administration: search, create, invite (set-a-password link), change role or disabled flag, delete.
+import type { CreateUser, Invitation, Role, UpdateUser, User } from "@streamspace/schemas"
 import { defineStore } from "pinia"
 import { ref } from "vue"
 import { call } from "@/api/client.ts"
@@ -49,5 +49,8 @@ export const useUsersStore = defineStore("users", () => {
     total.value = Math.max(0, total.value - 1)
   }
 
-  return { query, items, total, load, create, update, remove }
+  /** A fresh single-use link to set a password (the auth plugin voids the user's older ones). */
+  const invite = (userId: string): Promise<Invitation> => call((api) => api.auth.invitations.post({ userId }))
+
+  return { query, items, total, load, create, update, remove, invite }
 })

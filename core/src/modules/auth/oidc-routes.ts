@@ -17,6 +17,8 @@ const configured = (oidc: Oidc | undefined): Oidc => {
   return oidc
 }
 
+const wantsHtml = (request: Request) => (request.headers.get("accept") ?? "").includes("text/html")
+
 const redirect = (location: string, cookies: string[]) => {
   const headers = new Headers({ location })
   for (const cookie of cookies) headers.append("set-cookie", cookie)
@@ -39,15 +41,27 @@ export const oidcRoutes = (deps: CoreDeps, options: AuthRouteOptions) =>
     .get(
       "/callback",
       async ({ request, server }) => {
-        const oidc = configured(options.oidc)
-        const url = new URL(request.url)
-        const { profile, returnTo } = await oidc.finish(url.searchParams, readCookie(request.headers.get("cookie"), FLOW_COOKIE))
-        const tokens = await auth.oidcSignIn(deps, profile, clientOf(request, server))
-        // The portal then calls POST /auth/refresh with this cookie to get its access token.
-        return redirect(returnTo, [
-          refreshCookie(tokens.refreshToken, tokens.refreshExpiresAt, options.cookies),
-          clearedFlowCookie(FLOW_COOKIE, FLOW_PATH, options.cookies),
-        ])
+        try {
+          const oidc = configured(options.oidc)
+          const url = new URL(request.url)
+          const { profile, returnTo } = await oidc.finish(
+            url.searchParams,
+            readCookie(request.headers.get("cookie"), FLOW_COOKIE),
+          )
+          const tokens = await auth.oidcSignIn(deps, profile, clientOf(request, server))
+          // The portal then calls POST /auth/refresh with this cookie to get its access token.
+          return redirect(returnTo, [
+            refreshCookie(tokens.refreshToken, tokens.refreshExpiresAt, options.cookies),
+            clearedFlowCookie(FLOW_COOKIE, FLOW_PATH, options.cookies),
+          ])
+        } catch (error) {
+          // A person in a browser gets the portal's sign-in page naming the failure (by code only:
+          // the portal words it); other clients get the problem document.
+          if (!(error instanceof AuthRefused) || !wantsHtml(request)) throw error
+          return redirect(`/sign-in?ssoError=${encodeURIComponent(error.code)}`, [
+            clearedFlowCookie(FLOW_COOKIE, FLOW_PATH, options.cookies),
+          ])
+        }
       },
       { detail: { summary: "Where the identity provider sends the browser back; signs in and redirects to the portal", tags } },
     )

@@ -98,6 +98,15 @@ test("a callback replayed (the code is spent), or without the flow cookie, is re
   expect(forged.status).toBe(401)
 })
 
+test("a browser whose callback fails is sent to the portal's sign-in page with the failure's code", async () => {
+  const { back, cookiesAtCallback } = await browserSignIn("sub-ada")
+  const replay = await fetch(back, { redirect: "manual", headers: { cookie: cookiesAtCallback, accept: "text/html,*/*;q=0.8" } })
+  expect(replay.status).toBe(303)
+  expect(replay.headers.get("location")).toBe("/sign-in?ssoError=OIDC_FAILED")
+  expect(replay.headers.get("set-cookie")).toContain("ss_oidc=; Max-Age=0")
+  expect(replay.headers.get("set-cookie")).not.toContain("ss_refresh=ssr_")
+})
+
 test("returnTo only keeps same-origin paths", () => {
   expect(safeReturnTo("/sessions/1?x=y")).toBe("/sessions/1?x=y")
   for (const bad of ["https://evil.example/", "//evil.example/", "/\\evil.example", "javascript:alert(1)", undefined])

@@ -1,5 +1,12 @@
 import { describe, expect, test } from "vitest"
-import { credentialOf, loadCredential, problemWithPastedToken, saveCredential } from "./credential.ts"
+import {
+  credentialOf,
+  expectsSessionCookie,
+  loadCredential,
+  markSessionCookie,
+  problemWithPastedToken,
+  saveCredential,
+} from "./credential.ts"
 
 const JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl"
 
@@ -26,5 +33,16 @@ describe("the credential pasted on the sign-in page", () => {
     expect(loadCredential(sessionStorage)).toBeNull()
     saveCredential(null, sessionStorage)
     expect(sessionStorage.getItem("streamspace.credential")).toBeNull()
+  })
+
+  test("a cookie sign-in leaves no token in storage, only a marker that a refresh cookie exists", () => {
+    saveCredential({ kind: "session", token: "eyJ.access.token" }, sessionStorage)
+    expect(sessionStorage.getItem("streamspace.credential")).toBeNull()
+    expect(expectsSessionCookie(localStorage)).toBe(false)
+    markSessionCookie(true, localStorage)
+    expect(expectsSessionCookie(localStorage)).toBe(true)
+    expect(JSON.stringify({ ...localStorage })).not.toContain("eyJ")
+    markSessionCookie(false, localStorage)
+    expect(expectsSessionCookie(localStorage)).toBe(false)
   })
 })

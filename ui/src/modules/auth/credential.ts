@@ -1,14 +1,16 @@
-// The credential the portal signs in with, and where it lives: this browser tab's sessionStorage.
+// The credential the portal signs in with, and what this browser remembers of it.
+//  - API key or pasted access token: kept in this tab's sessionStorage.
+//  - A password, TOTP or OIDC sign-in: the access token lives in memory only; the refresh token is
+//    an HttpOnly cookie the page cannot read. A marker in localStorage says such a cookie should
+//    exist, so a reload or a new tab refreshes instead of asking for the password again.
 const STORAGE_KEY = "streamspace.credential"
+const SESSION_MARKER = "streamspace.signed-in"
 
-/**
- * Every sign-in method ends in one of these. API keys and pasted access tokens have no refresh
- * token; the password, TOTP and OIDC flows of the auth plugin will add one.
- */
 export interface Credential {
-  kind: "api_key" | "access_token"
+  kind: "api_key" | "access_token" | "session"
   token: string
-  refreshToken?: string
+  /** When the access token expires (epoch ms); sessions refresh before then. */
+  expiresAt?: number
 }
 
 const API_KEY_PREFIX = "ssk_"
@@ -28,7 +30,7 @@ export const credentialOf = (raw: string): Credential => {
   return { kind: token.startsWith(API_KEY_PREFIX) ? "api_key" : "access_token", token }
 }
 
-const isCredential = (v: unknown): v is Credential =>
+const isPasted = (v: unknown): v is Credential =>
   typeof v === "object" &&
   v !== null &&
   ((v as Credential).kind === "api_key" || (v as Credential).kind === "access_token") &&
@@ -37,13 +39,22 @@ const isCredential = (v: unknown): v is Credential =>
 export function loadCredential(storage: Storage = sessionStorage): Credential | null {
   try {
     const parsed: unknown = JSON.parse(storage.getItem(STORAGE_KEY) ?? "null")
-    return isCredential(parsed) ? parsed : null
+    return isPasted(parsed) ? parsed : null
   } catch {
     return null
   }
 }
 
+/** A session credential is never written: its access token is short-lived and the cookie outlives it. */
 export function saveCredential(credential: Credential | null, storage: Storage = sessionStorage) {
-  if (credential) storage.setItem(STORAGE_KEY, JSON.stringify(credential))
+  if (credential && credential.kind !== "session") storage.setItem(STORAGE_KEY, JSON.stringify(credential))
   else storage.removeItem(STORAGE_KEY)
+}
+
+/** Whether this browser signed in with a refresh cookie (shared by its tabs, like the cookie). */
+export const expectsSessionCookie = (storage: Storage = localStorage) => storage.getItem(SESSION_MARKER) === "cookie"
+
+export function markSessionCookie(present: boolean, storage: Storage = localStorage) {
+  if (present) storage.setItem(SESSION_MARKER, "cookie")
+  else storage.removeItem(SESSION_MARKER)
 }
