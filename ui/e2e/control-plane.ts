@@ -9,6 +9,7 @@ const UI = join(REPO, "ui")
 
 export interface ControlPlane {
   url: string
+  /** Empty when started without the seed. */
   adminKey: string
   userKey: string
   /** Everything the process printed, for a failing test's message. */
@@ -51,6 +52,11 @@ export interface ControlPlaneOptions {
    * its containers and volumes are removed on stop. Unset: no agent, sessions stay pending.
    */
   dockerAgent?: string
+  /** false: a brand-new database, as on a first start (the log prints the setup token). */
+  seed?: boolean
+  /** A fixed port (e.g. one an OIDC provider already knows for its callback); 0 picks a free one. */
+  port?: number
+  env?: Record<string, string>
 }
 
 async function removeDockerLeftovers(agentName: string) {
@@ -67,19 +73,23 @@ async function removeDockerLeftovers(agentName: string) {
 export async function startControlPlane(options: ControlPlaneOptions = {}): Promise<ControlPlane> {
   const dir = mkdtempSync(join(tmpdir(), "streamspace-e2e-"))
   const dataDir = join(dir, "data")
-  const seed = Bun.spawnSync(["bun", "run", join(UI, "e2e", "seed.ts"), dataDir], { cwd: REPO, stdout: "pipe", stderr: "pipe" })
-  if (seed.exitCode !== 0) throw new Error(`Seeding the database failed:\n${seed.stderr}`)
-  const keys = JSON.parse(seed.stdout.toString().trim().split("\n").at(-1) ?? "{}") as { adminKey: string; userKey: string }
+  let keys = { adminKey: "", userKey: "" }
+  if (options.seed !== false) {
+    const seed = Bun.spawnSync(["bun", "run", join(UI, "e2e", "seed.ts"), dataDir], { cwd: REPO, stdout: "pipe", stderr: "pipe" })
+    if (seed.exitCode !== 0) throw new Error(`Seeding the database failed:\n${seed.stderr}`)
+    keys = JSON.parse(seed.stdout.toString().trim().split("\n").at(-1) ?? "{}") as typeof keys
+  }
 
   // Without a local Docker agent launched sessions stay pending, whatever this machine runs.
   const env: Record<string, string | undefined> = {
     ...process.env,
     LOCAL_DOCKER_AGENT: options.dockerAgent ? "auto" : "off",
     LOCAL_DOCKER_AGENT_NAME: options.dockerAgent,
-    PORT: "0",
+    PORT: String(options.port ?? 0),
     HOST: "127.0.0.1",
     DATA_DIR: dataDir,
     LOG_LEVEL: "info",
+    ...options.env,
   }
   delete env.DATABASE_URL
   delete env.JWT_SECRET

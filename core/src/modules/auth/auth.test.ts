@@ -230,7 +230,8 @@ describe("invitations", () => {
     const invite = await core.post("/api/v1/auth/invitations", { userId: user.id }, { token: core.adminToken })
     expect(invite.status).toBe(201)
     const invitation = (await invite.json()) as { token: string; url: string; expiresAt: string }
-    expect(invitation.url).toEndWith(`/invitation#token=${invitation.token}`)
+    // Without PUBLIC_URL the link uses the address the admin reached the control plane at.
+    expect(invitation.url).toBe(`${core.url}/invitation#token=${invitation.token}`)
 
     const accept = () => core.post("/api/v1/auth/invitations/accept", { token: invitation.token, password: PASSWORD })
     expect(await (await accept()).json()).toMatchObject({ id: user.id, username: "invitee" })

@@ -6,7 +6,8 @@ import type { AuthRouteOptions } from "./request-info.ts"
 
 export function authOptionsFrom(config: CoreConfig, signingKey: string): AuthRouteOptions {
   const publicUrl = config.PUBLIC_URL ?? `http://localhost:${config.PORT}`
-  const options: AuthRouteOptions = { cookies: { secure: publicUrl.startsWith("https://") }, publicUrl }
+  // Without PUBLIC_URL, invitation links use the address the admin reached the portal at, not localhost.
+  const options: AuthRouteOptions = { cookies: { secure: publicUrl.startsWith("https://") }, publicUrl: config.PUBLIC_URL }
   if (config.OIDC_ISSUER === undefined && config.OIDC_CLIENT_ID === undefined) return options
   if (config.OIDC_ISSUER === undefined || config.OIDC_CLIENT_ID === undefined)
     throw new ConfigError("Invalid configuration: OIDC needs both OIDC_ISSUER and OIDC_CLIENT_ID (or neither).")

@@ -27,15 +27,16 @@ export function installAuthGuard(router: Router, pinia: Pinia) {
     document.title = to.meta.title ? `${to.meta.title} · StreamSpace` : "StreamSpace"
   })
 
-  // A credential that stops working mid-visit (revoked key, expired token) leads back to sign-in.
+  // Every sign-out leads to the sign-in page, from here only (one navigation). One the user did not
+  // ask for (revoked key, ended sign-in) keeps the page, to come back to after signing in again.
   router.isReady().then(() => {
     const auth = useAuthStore(pinia)
     watch(
       () => auth.signedIn,
       (signedIn) => {
         const current = router.currentRoute.value
-        if (!signedIn && !current.meta.public && current.name !== "sign-in")
-          void router.push({ name: "sign-in", query: { redirect: current.fullPath } })
+        if (signedIn || current.meta.public) return
+        void router.push({ name: "sign-in", query: auth.notice ? { redirect: current.fullPath } : {} })
       },
     )
   })
