@@ -1,6 +1,6 @@
 // Starts the real control plane as a process for the end-to-end test: a fresh PGlite data dir seeded
 // through core's services, a free port, and the built portal served by the control plane itself.
-import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs"
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 
@@ -39,9 +39,20 @@ export function ensurePortalBuilt() {
   if (build.exitCode !== 0) throw new Error(`The portal did not build:\n${build.stdout}\n${build.stderr}`)
 }
 
-/** The marketplace the control plane offers points at built bundles (scripts/setup.sh builds them too). */
+/**
+ * The marketplace the control plane offers points at built bundles (scripts/setup.sh builds them
+ * too). A bundle missing or older than marketplace.json's hash would make installs fail, so rebuild.
+ */
 export function ensurePluginsBuilt() {
-  if (existsSync(join(REPO, "plugins", "quotas", "dist", "plugin.js"))) return
+  const plugins = join(REPO, "plugins")
+  const index = JSON.parse(readFileSync(join(plugins, "marketplace.json"), "utf8")) as {
+    plugins: { bundle: string; sha256: string }[]
+  }
+  const current = index.plugins.every((p) => {
+    const bundle = join(plugins, p.bundle)
+    return existsSync(bundle) && new Bun.CryptoHasher("sha256").update(readFileSync(bundle)).digest("hex") === p.sha256
+  })
+  if (current) return
   const build = Bun.spawnSync(["bun", "run", "build:plugins"], { cwd: REPO, stdout: "pipe", stderr: "pipe" })
   if (build.exitCode !== 0) throw new Error(`The first-party plugins did not build:\n${build.stdout}\n${build.stderr}`)
 }
