@@ -1,5 +1,9 @@
 // The driver against a real kube-apiserver (+ controller-manager, scheduler) with the agent's own RBAC; pods go Ready by the fake kubelet.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test"
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { kubeApis, loadKubeConfig } from "./kube-client.ts"
 import { LABEL, homeClaimName, sessionObjectName } from "./naming.ts"
 import { eventually } from "./testing/eventually.ts"
 import { type SessionCluster, sessionSpec, startSessionCluster } from "./testing/session-cluster.ts"
@@ -161,5 +165,36 @@ describe("KubernetesSessionDriver on a real apiserver (fake kubelet)", () => {
     )
     expect(failure).toMatchObject({ code: "NOT_LEADER", retryable: true })
     expect(await driver.list()).toEqual([])
+  })
+
+  test("in-cluster credentials (the pod's service-account files and KUBERNETES_SERVICE_*) work like a kubeconfig", async () => {
+    const ns = await env.agentNamespaces()
+    const root = mkdtempSync(join(tmpdir(), "in-cluster-"))
+    const dir = join(root, "var/run/secrets/kubernetes.io/serviceaccount")
+    mkdirSync(dir, { recursive: true })
+    writeFileSync(join(dir, "token"), ns.token)
+    writeFileSync(join(dir, "ca.crt"), env.cluster.caPem)
+    writeFileSync(join(dir, "namespace"), ns.agentNamespace)
+    const saved = { host: process.env.KUBERNETES_SERVICE_HOST, port: process.env.KUBERNETES_SERVICE_PORT }
+    try {
+      delete process.env.KUBERNETES_SERVICE_HOST
+      expect(() => loadKubeConfig(null, root)).toThrow(/not a pod/)
+      const url = new URL(env.cluster.server)
+      process.env.KUBERNETES_SERVICE_HOST = url.hostname
+      process.env.KUBERNETES_SERVICE_PORT = url.port
+      const kc = loadKubeConfig(null, root)
+      const { driver } = await env.driver({ kubeConfig: kc, apis: kubeApis(kc) }, ns)
+      const spec = sessionSpec()
+      expect(await driver.start(spec)).toEqual({ sessionId: spec.sessionId, state: "running" })
+      expect(await driver.stop(spec.sessionId)).toEqual({ sessionId: spec.sessionId, state: "stopped" })
+    } finally {
+      for (const [key, value] of [
+        ["KUBERNETES_SERVICE_HOST", saved.host],
+        ["KUBERNETES_SERVICE_PORT", saved.port],
+      ] as const)
+        if (value === undefined) delete process.env[key]
+        else process.env[key] = value
+      rmSync(root, { recursive: true, force: true })
+    }
   })
 })

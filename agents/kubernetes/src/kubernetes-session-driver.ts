@@ -125,7 +125,8 @@ export class KubernetesSessionDriver implements SessionDriver {
     return this.lock.run(id, async () => {
       this.stopping.add(id)
       try {
-        await this.objects.delete(id)
+        // Nothing was there: no DELETED event will come to clear the mark.
+        if (!(await this.objects.delete(id))) this.stopping.delete(id)
       } catch (err) {
         this.stopping.delete(id)
         throw err

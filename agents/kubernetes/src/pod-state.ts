@@ -30,11 +30,11 @@ export function judgePod(pod: V1Pod): PodVerdict {
 /** The pod that speaks for the session: a ready one if any, else the newest that is not being deleted. */
 export function currentPod(pods: readonly V1Pod[]): V1Pod | undefined {
   const live = pods.filter((p) => !p.metadata?.deletionTimestamp)
-  return (
-    live.find((p) => judgePod(p).state === "ready") ??
-    live.sort((a, b) => String(b.metadata?.creationTimestamp ?? "").localeCompare(String(a.metadata?.creationTimestamp ?? "")))[0]
-  )
+  return live.find((p) => judgePod(p).state === "ready") ?? live.sort((a, b) => createdAt(b) - createdAt(a))[0]
 }
+
+/** client-node revives timestamps as Dates; compare them as numbers, never as text. */
+const createdAt = (pod: V1Pod): number => new Date(pod.metadata?.creationTimestamp ?? 0).getTime()
 
 export function reportFor(sessionId: string, deployment: V1Deployment, pods: readonly V1Pod[]): SessionReport {
   if ((deployment.spec?.replicas ?? 1) === 0) return { sessionId, state: "hibernated" }

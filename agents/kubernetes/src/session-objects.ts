@@ -82,8 +82,11 @@ export class SessionObjects {
     )
   }
 
-  /** Deletes the Deployment; its pods, Secret and NetworkPolicy go with it (owner references), the home claim stays. */
-  async delete(sessionId: string): Promise<void> {
+  /**
+   * Deletes the Deployment; its pods, Secret and NetworkPolicy go with it (owner references), the home claim stays.
+   * False when there was nothing to delete.
+   */
+  async delete(sessionId: string): Promise<boolean> {
     try {
       await this.call("deleting the session's Deployment", () =>
         this.api.apps.deleteNamespacedDeployment({
@@ -92,8 +95,10 @@ export class SessionObjects {
           propagationPolicy: "Background",
         }),
       )
+      return true
     } catch (err) {
       if (codeOf(err) !== "SESSION_NOT_FOUND") throw err
+      return false
     }
   }
 
