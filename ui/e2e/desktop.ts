@@ -173,7 +173,18 @@ export function typeBehindTheViewer(page: Page, sessionId: string, apiKey: strin
  * Where to click to put X's focus into the xterm: the middle of its white text area, found in the
  * canvas, in CSS pixels relative to the canvas element (what playwright's click position takes).
  */
-export async function xtermSpot(page: Page, timeoutMs: number): Promise<{ x: number; y: number }> {
+export interface XtermSpot {
+  /** The middle of the text area, in CSS pixels relative to the canvas element. */
+  x: number
+  y: number
+  /** Top-left of the text area in remote pixels, and CSS pixels per remote pixel. */
+  left: number
+  top: number
+  scaleX: number
+  scaleY: number
+}
+
+export async function xtermSpot(page: Page, timeoutMs: number): Promise<XtermSpot> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     const spot = await page.evaluate(() => {
@@ -201,7 +212,9 @@ export async function xtermSpot(page: Page, timeoutMs: number): Promise<{ x: num
       const [y0, y1] = span(rows) as [number, number]
       if (x1 - x0 < 100 || y1 - y0 < 100) return null
       const rect = canvas.getBoundingClientRect()
-      return { x: (((x0 + x1) / 2) * rect.width) / canvas.width, y: (((y0 + y1) / 2) * rect.height) / canvas.height }
+      const scaleX = rect.width / canvas.width
+      const scaleY = rect.height / canvas.height
+      return { x: ((x0 + x1) / 2) * scaleX, y: ((y0 + y1) / 2) * scaleY, left: x0, top: y0, scaleX, scaleY }
     })
     if (spot) return spot
     if (Date.now() > deadline) throw new Error("No xterm window on the viewer's canvas")

@@ -56,7 +56,15 @@ async function api<T>(path: string, key: string, init: RequestInit = {}): Promis
 /** Clicks into the remote xterm window (X's focus follows clicks) and gives noVNC the keyboard. */
 async function focusScreen(page: Page) {
   const spot = await xtermSpot(page, T)
-  await byTest(page, "viewer-screen").locator("canvas").click({ position: spot })
+  await byTest(page, "viewer-screen")
+    .locator("canvas")
+    .click({ position: { x: spot.x, y: spot.y } })
+}
+
+/** Opens or closes the clipboard panel, whatever state an earlier step left it in. */
+async function clipboardPanel(page: Page, open: boolean) {
+  if ((await byTest(page, "clipboard-panel").isVisible()) !== open) await byTest(page, "clipboard-toggle").click()
+  await byTest(page, "clipboard-panel").waitFor({ state: open ? "visible" : "hidden", timeout: T })
 }
 
 /** Types a shell command into the remote xterm. */
@@ -131,12 +139,13 @@ describe("the desktop viewer against a real session", () => {
 
   test("text sent from the clipboard panel can be pasted on the desktop", async () => {
     const page = owner.page
-    await byTest(page, "clipboard-toggle").click()
-    await visible(byTest(page, "clipboard-panel"))
-    await page.fill('[data-test="clipboard-outgoing"] textarea', `pasted-${run}`)
-    await byTest(page, "clipboard-send").click()
+    await clipboardPanel(page, true)
+    // Typed and sent from the keyboard (Ctrl+Enter), as a keyboard user does.
+    await page.focus('[data-test="clipboard-outgoing"] textarea')
+    await page.keyboard.type(`pasted-${run}`)
+    await page.keyboard.press("Control+Enter")
     await owner.shot("viewer-04-clipboard")
-    await byTest(page, "clipboard-toggle").click()
+    await clipboardPanel(page, false)
     // xterm pastes the selection with Shift+Insert; Xvnc set it from the clipboard the viewer sent.
     await typeInto(page, `cat > ~/clip-${run}`)
     const before = await waitForStill(page, 500, T)
@@ -157,11 +166,34 @@ describe("the desktop viewer against a real session", () => {
     })
   })
 
+  test("text selected on the desktop shows in the clipboard panel and copies to this computer", async () => {
+    const page = owner.page
+    await typeInto(page, "clear")
+    await typeInto(page, `echo clipword${run}`)
+    await waitForStill(page, 500, T)
+    // xterm's font is 6×13 with a 2-pixel border: the echoed word is the second line.
+    const area = await xtermSpot(page, T)
+    await byTest(page, "viewer-screen")
+      .locator("canvas")
+      .dblclick({ position: { x: (area.left + 2 + 21) * area.scaleX, y: (area.top + 2 + 13 + 6) * area.scaleY } })
+    await clipboardPanel(page, true)
+    await page.waitForFunction(
+      (word) => document.querySelector<HTMLTextAreaElement>('[data-test="clipboard-remote"] textarea')?.value === word,
+      `clipword${run}`,
+      { timeout: T },
+    )
+    await byTest(page, "clipboard-copy").click()
+    await until(async () => (await page.evaluate(() => navigator.clipboard.readText())) === `clipword${run}`, T, "copied")
+    await owner.shot("viewer-04-clipboard-from-desktop")
+    await clipboardPanel(page, false)
+  })
+
   test("a key combination from the toolbar menu reaches the desktop (Ctrl+W erases a word in the shell)", async () => {
     const page = owner.page
     await focusScreen(page)
-    // A fresh prompt, whatever the test before left running.
+    // A fresh prompt, whatever the test before left running; typing waits until bash has drawn it.
     await page.keyboard.press("Control+C")
+    await waitForStill(page, 500, T)
     await page.keyboard.type(`touch ~/kept-${run} ~/erased-${run}`, { delay: 20 })
     await byTest(page, "shortcuts").click()
     await byTest(page, "shortcut-ctrl-w").click()
@@ -249,7 +281,10 @@ describe("the desktop viewer against a real session", () => {
     const g = guest.page
     await g.goto("/sessions")
     const shared = byTest(g, `shared-${sessionId}`)
-    await visible(shared)
+    await visible(shared).catch(async (e) => {
+      await guest.shot("viewer-06-shared-missing")
+      throw e
+    })
     expect(await shared.textContent()).toContain("View only")
     await guest.shot("viewer-06-shared-with-me")
     await shared.locator('[data-test="action-connect"]').click()
