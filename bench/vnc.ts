@@ -41,6 +41,7 @@ interface Totals {
   cpu: CpuUse[]
 }
 
+const NO_CPU: CpuUse = { user: 0, system: 0, minorFaults: 0, processes: 0 }
 const delta = (a: CpuUse, b: CpuUse): CpuUse => ({
   user: a.user - b.user,
   system: a.system - b.system,
@@ -65,9 +66,7 @@ async function round(path: VncPath, clients: RfbClient[], seconds: number, into:
   t.perViewer.forEach((b, i) => {
     into.perViewer[i] = (into.perViewer[i] ?? 0) + b
   })
-  into.cpu = path.relays.map((_, i) =>
-    plus(into.cpu[i] ?? delta(before[i] as CpuUse, before[i] as CpuUse), delta(after[i] as CpuUse, before[i] as CpuUse)),
-  )
+  into.cpu = path.relays.map((_, i) => plus(into.cpu[i] ?? NO_CPU, delta(after[i] as CpuUse, before[i] as CpuUse)))
 }
 
 function row(path: VncPath, viewers: number, t: Totals, lat: number[]): Row {
