@@ -1,5 +1,4 @@
 // bun run bench:plugins — hook round trip core → runtime → isolate → core, beside a bare Bun↔Node IPC echo.
-import { cpus, loadavg } from "node:os"
 import { join } from "node:path"
 import { type Call, measureAll, printTable } from "./measure.ts"
 import { InMemoryHostApi, PluginSupervisor } from "../plugins/runtime/src/host/index.ts"
