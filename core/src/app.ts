@@ -25,6 +25,7 @@ import { createPrincipalResolver } from "./modules/identity/principal.ts"
 import { createTokenService } from "./modules/identity/tokens.ts"
 import { pluginRoutes } from "./modules/plugins/index.ts"
 import { PluginHost, type PluginHostOptions } from "./modules/plugins/plugin-host.ts"
+import { startTicker } from "./modules/plugins/ticker.ts"
 import { sessionRoutes } from "./modules/sessions/index.ts"
 import { templateRoutes } from "./modules/templates/index.ts"
 import { userRoutes } from "./modules/users/index.ts"
@@ -74,6 +75,13 @@ export function createApp(options: AppOptions) {
   // Runs whether or not plugins do: events wait in the outbox until their subscribers can take them.
   const events = new EventDispatcher(db, plugins.eventConsumers, log, options.events)
   deps.events = events
+  // Plugins' `tick` (e.g. hibernation) runs on the dispatcher's replica only: one per cluster.
+  const stopTicks = options.plugins?.run
+    ? startTicker(plugins, log.child({ module: "plugin-ticks" }), {
+        intervalMs: options.plugins.tickIntervalMs ?? 10_000,
+        isLeader: () => events.isLeader(),
+      })
+    : () => {}
 
   const app = new Elysia({
     name: "streamspace-core",
@@ -136,7 +144,7 @@ export function createApp(options: AppOptions) {
     .use(staticUi())
   audit.learnActions(app.routes)
 
-  return { app, deps, audit, hub, plugins, events }
+  return { app, deps, audit, hub, plugins, events, stopTicks }
 }
 
 export type CoreApp = ReturnType<typeof createApp>["app"]

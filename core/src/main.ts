@@ -66,7 +66,7 @@ try {
 }
 // From a checkout, the first-party plugins' index is the default marketplace.
 const bundledMarketplace = join(import.meta.dir, "..", "..", "plugins", "marketplace.json")
-const { app, deps, audit, hub, plugins, events } = createApp({
+const { app, deps, audit, hub, plugins, events, stopTicks } = createApp({
   db,
   log,
   signingKey,
@@ -113,6 +113,7 @@ async function shutdown(signal: string) {
   log.info({ signal }, "shutting down")
   await localAgent?.stop()
   await hub?.stop()
+  stopTicks()
   await events.stop()
   if (app.server) await app.stop()
   await plugins.stop()

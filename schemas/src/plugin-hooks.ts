@@ -30,6 +30,13 @@ export const SessionBeforeCreateOutput = Type.Object(
 )
 export type SessionBeforeCreateOutput = Static<typeof SessionBeforeCreateOutput>
 
+/** The host calls `tick` periodically (one replica per cluster) on installs that declare it. */
+export const TickInput = Type.Object({
+  now: Type.String({ description: "ISO 8601 time of this tick" }),
+  intervalMs: Type.Integer({ minimum: 1, description: "Time between ticks" }),
+})
+export const TickOutput = Type.Object({}, { additionalProperties: true, description: "Nothing is expected back" })
+
 export interface HookDefinition<I extends TSchema, O extends TSchema> {
   input: I
   output: O
@@ -55,6 +62,7 @@ export const HOOKS = {
     output: PluginActionOutput,
     fallback: (_mode, reason) => ({ ok: false as const, status: 503 as const, code: "PLUGIN_UNAVAILABLE", message: reason }),
   }),
+  tick: hook({ input: TickInput, output: TickOutput, fallback: () => ({}) }),
   "auth.setup": hook({ ...AUTH["auth.setup"], fallback: denied }),
   "auth.signIn": hook({ ...AUTH["auth.signIn"], fallback: denied }),
   "auth.refresh": hook({ ...AUTH["auth.refresh"], fallback: denied }),

@@ -2,7 +2,7 @@
 import { type Static, type TSchema, Type } from "@sinclair/typebox"
 import { CreateUser, Email, UpdateUser, User, Username } from "./user.ts"
 import { Session, SessionState } from "./session.ts"
-import { Uuid } from "./common.ts"
+import { Nullable, Timestamp, Uuid } from "./common.ts"
 
 export const HOST_API_VERSION = "1.0.0"
 
@@ -74,6 +74,30 @@ export const HmacKey = Type.Union([
 export type HmacKey = Static<typeof HmacKey>
 export const SecretNameArg = Type.String({ minLength: 1, maxLength: 64 })
 
+export const SessionActivity = Type.Object({
+  sessionId: Uuid,
+  userId: Uuid,
+  templateId: Nullable(Uuid),
+  templateName: Type.String(),
+  /** When the session first ran. */
+  startedAt: Timestamp,
+  /** When the session last became running (after a start or a wake). */
+  runningSince: Timestamp,
+  /** The last viewer input the relay recorded (written at most every VNC activity interval); null: none yet. */
+  lastInputAt: Nullable(Timestamp),
+})
+export type SessionActivity = Static<typeof SessionActivity>
+
+export const IdleWarning = Type.Object(
+  {
+    action: Type.Union([Type.Literal("hibernate"), Type.Literal("stop")]),
+    deadline: Timestamp,
+    reason: Type.String({ minLength: 1, maxLength: 500 }),
+  },
+  { additionalProperties: false },
+)
+export type IdleWarning = Static<typeof IdleWarning>
+
 /** Which grant a call needs; checked on the host, never in the sandbox. */
 export type HostPermission =
   | "none"
@@ -126,6 +150,12 @@ export const HOST_API = {
   /** Acting on a session (e.g. the hibernation plugin): the state machine's rules apply; the reason is kept on the session. */
   "sessions.hibernate": method(args(Uuid), Session, "sessions.write"),
   "sessions.stop": method(argsOpt([Uuid], SessionActOptions), Session, "sessions.write"),
+  /** Viewer activity of running sessions, as the VNC relay records it (the hibernation plugin's input). */
+  "sessions.activity": method(args(), Type.Array(SessionActivity), "sessions.read"),
+  /** Tells the session's viewers (event session.idle_warning) that `action` happens at `deadline` unless they act. */
+  "sessions.warnIdle": method(args(Uuid, IdleWarning), Type.Null(), "sessions.write"),
+  /** Withdraws a warning (event session.idle_warning_cleared): a viewer was active again. */
+  "sessions.clearIdleWarning": method(args(Uuid), Type.Null(), "sessions.write"),
   "users.get": method(args(Uuid), Type.Union([User, Type.Null()]), "users.read"),
   "users.lookup": method(args(UserLookup), Type.Union([User, Type.Null()]), "users.read"),
   /** Provisioning (e.g. the auth plugin's OIDC sign-in); the core's own rules apply, a taken username fails. */

@@ -111,6 +111,7 @@ export async function startTestCore(options: TestCoreOptions = {}) {
     /** Audit rows are written after the response; wait for them before asserting. */
     auditSettled: () => built.audit.settled(),
     async close() {
+      built.stopTicks()
       await built.events.stop()
       if (hub) {
         await hub.stop()

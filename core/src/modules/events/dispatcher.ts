@@ -63,6 +63,11 @@ export class EventDispatcher {
     await this.leadership.release()
   }
 
+  /** Whether this replica is the cluster's dispatcher (also the one that runs plugin ticks). */
+  isLeader(): Promise<boolean> {
+    return this.stopped ? Promise.resolve(false) : this.leadership.check()
+  }
+
   /** Runs a pass now (or right after the current one). */
   wake(): void {
     if (this.stopped) return

@@ -10,7 +10,16 @@ import {
 import type { CoreDeps } from "../../deps.ts"
 import { AppError, NotFound } from "../../http/errors.ts"
 import type { Logger } from "../../infra/log.ts"
-import { findSession, findSessions, hibernate, sessionUsageOf, stop } from "../sessions/service.ts"
+import {
+  clearIdleWarning,
+  findSession,
+  findSessions,
+  hibernate,
+  sessionActivity,
+  sessionUsageOf,
+  stop,
+  warnIdle,
+} from "../sessions/service.ts"
 import { createUser, findUserByEmail, findUserByName, getUser, updateUser } from "../users/service.ts"
 import { createKvStore } from "./kv-store.ts"
 import { readSecret } from "./secrets.ts"
@@ -64,6 +73,9 @@ export function createCoreHost(deps: CoreDeps, options: CoreHostOptions): HostAp
             if (!session) throw new NotFound("That session")
             return stop(deps, session, reason ?? `stopped by plugin ${ctx.pluginId}`)
           }),
+        activity: () => sessionActivity(deps),
+        warnIdle: (_ctx, id, warning) => asHostError(() => warnIdle(deps, id, warning)),
+        clearIdleWarning: (_ctx, id) => asHostError(() => clearIdleWarning(deps, id)),
       },
       users: {
         get: async (_ctx, id) => {

@@ -48,6 +48,8 @@ export interface PluginHostOptions {
    * disabled (0: never; a single replica sees its own changes at once).
    */
   reconcileIntervalMs?: number
+  /** How often installs that declare the `tick` hook are called (default 10 s), on one replica. */
+  tickIntervalMs?: number
   /** Tuning for tests and operators: transport, operator limits, backoffs, deadlines. */
   supervisor?: Omit<SupervisorOptions, "host" | "onStatus" | "log">
 }

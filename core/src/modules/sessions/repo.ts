@@ -1,5 +1,12 @@
 // SQL for sessions. State changes are compare-and-set on the allowed previous states.
-import { ACTIVE_STATES, type Resources, type Session, type SessionQuery, type SessionState } from "@streamspace/schemas"
+import {
+  ACTIVE_STATES,
+  type Resources,
+  type Session,
+  type SessionActivity,
+  type SessionQuery,
+  type SessionState,
+} from "@streamspace/schemas"
 import type { Sql } from "../../infra/db/connect.ts"
 
 const columns = (sql: Sql) =>
@@ -103,3 +110,9 @@ export const usageOf = async (sql: Sql, userId: string) => {
 /** A viewer used the session (the relay throttles these). */
 export const touchActivity = async (sql: Sql, id: string) =>
   (await sql`update sessions set last_activity_at = now() where id = ${id}`).count > 0
+
+export const runningActivity = (sql: Sql) =>
+  sql<SessionActivity[]>`select id as session_id, user_id, template_id, template_name,
+      coalesce(started_at, updated_at) as started_at, updated_at as running_since,
+      last_activity_at as last_input_at
+    from sessions where state = 'running' order by updated_at limit 10000`

@@ -4,6 +4,7 @@ import {
   isTerminal,
   SESSION_STATES,
   type CreateSession,
+  type IdleWarning,
   type Session,
   type SessionQuery,
   type SessionState,
@@ -176,4 +177,24 @@ export async function recordActivity(deps: CoreDeps, id: string) {
   const touched = await repo.touchActivity(deps.sql, id)
   if (touched) listCacheOf(deps.sql).forget()
   return touched
+}
+
+/** Running sessions with their last recorded viewer input (host:api sessions.activity). */
+export const sessionActivity = (deps: CoreDeps) => repo.runningActivity(deps.sql)
+
+/** Warns a running session's viewers (session.idle_warning); a session that is not running is a NotFound. */
+export async function warnIdle(deps: CoreDeps, id: string, warning: IdleWarning): Promise<void> {
+  await deps.sql.begin(async (tx) => {
+    const s = await repo.findSession(tx, id)
+    if (s?.state !== "running") throw new NotFound("A running session with that id")
+    await appendEvent(tx, "session.idle_warning", { sessionId: id, userId: s.userId, ...warning })
+  })
+}
+
+export async function clearIdleWarning(deps: CoreDeps, id: string): Promise<void> {
+  await deps.sql.begin(async (tx) => {
+    const s = await repo.findSession(tx, id)
+    if (!s) throw new NotFound("That session")
+    await appendEvent(tx, "session.idle_warning_cleared", { sessionId: id, userId: s.userId })
+  })
 }

@@ -46,6 +46,15 @@ const handlers: Handlers = {
   "sessions.usage": (h, ctx, [userId]) => h.sessions.usage(ctx, userId),
   "sessions.hibernate": (h, ctx, [id]) => h.sessions.hibernate(ctx, id),
   "sessions.stop": (h, ctx, [id, options]) => h.sessions.stop(ctx, id, options?.reason),
+  "sessions.activity": (h, ctx) => h.sessions.activity(ctx),
+  "sessions.warnIdle": async (h, ctx, [id, warning]) => {
+    await h.sessions.warnIdle(ctx, id, warning)
+    return null
+  },
+  "sessions.clearIdleWarning": async (h, ctx, [id]) => {
+    await h.sessions.clearIdleWarning(ctx, id)
+    return null
+  },
   "users.get": (h, ctx, [id]) => h.users.get(ctx, id),
   "users.lookup": (h, ctx, [by]) => h.users.lookup(ctx, by),
   "users.create": (h, ctx, [input]) => h.users.create(ctx, input),

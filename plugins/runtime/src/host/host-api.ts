@@ -7,9 +7,11 @@ import type {
   HostSessionQuery,
   HttpRequestInit,
   HttpResponse,
+  IdleWarning,
   PluginErrorCode,
   PluginPermissions,
   Session,
+  SessionActivity,
   SessionUsage,
   UpdateUser,
   User,
@@ -54,6 +56,9 @@ export interface HostApi {
     /** Through the state machine; a session that cannot go there (or is gone) is a HostCallError. */
     hibernate(ctx: HostCallContext, id: string): Promise<Session>
     stop(ctx: HostCallContext, id: string, reason: string | undefined): Promise<Session>
+    activity(ctx: HostCallContext): Promise<SessionActivity[]>
+    warnIdle(ctx: HostCallContext, id: string, warning: IdleWarning): Promise<void>
+    clearIdleWarning(ctx: HostCallContext, id: string): Promise<void>
   }
   users: {
     get(ctx: HostCallContext, id: string): Promise<User | null>

@@ -1,5 +1,5 @@
 // InMemoryHostApi: a complete HostApi on plain maps, for plugin authors' tests and the runtime's own tests.
-import { ACTIVE_STATES, canTransition, type Session, type SessionState, type User } from "@streamspace/schemas"
+import { ACTIVE_STATES, canTransition, type IdleWarning, type Session, type SessionState, type User } from "@streamspace/schemas"
 import { type HostApi, type HostCallContext, HostCallError, type LogLevel } from "./host-api.ts"
 import { createHostApi, type HostApiOptions } from "./standard-host.ts"
 
@@ -118,7 +118,27 @@ export class InMemoryHostApi implements HostApi {
     },
     hibernate: async (ctx, id) => this.moveSession(ctx, id, "hibernated", undefined),
     stop: async (ctx, id, reason) => this.moveSession(ctx, id, "stopped", reason),
+    activity: async () =>
+      [...this.sessionsById.values()]
+        .filter((s) => s.state === "running")
+        .map((s) => ({
+          sessionId: s.id,
+          userId: s.userId,
+          templateId: s.templateId,
+          templateName: s.templateName,
+          startedAt: s.startedAt ?? s.updatedAt,
+          runningSince: s.updatedAt,
+          lastInputAt: s.lastActivityAt,
+        })),
+    warnIdle: async (_ctx, id, warning) => {
+      this.idleWarnings.set(id, warning)
+    },
+    clearIdleWarning: async (_ctx, id) => {
+      this.idleWarnings.delete(id)
+    },
   }
+  /** Warnings the plugin gave (the core turns them into events). */
+  readonly idleWarnings = new Map<string, IdleWarning>()
 
   /** The test double settles at once where the core would pass through hibernating/stopping. */
   private moveSession(ctx: HostCallContext, id: string, to: SessionState, reason: string | undefined): Session {
