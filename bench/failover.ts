@@ -22,7 +22,12 @@ const max = (xs: number[]) => sorted(xs).at(-1) ?? Number.NaN
 const ms = (x: number) => `${Math.round(x).toLocaleString("en-US")} ms`
 const until = async (probe: () => Promise<boolean>, timeoutMs: number, what: string) => {
   const deadline = performance.now() + timeoutMs
-  while (!(await probe().catch(() => false))) {
+  while (
+    !(await probe().catch((e: Error) => {
+      if (e.message.includes("failed:")) throw e
+      return false
+    }))
+  ) {
     if (performance.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`)
     await Bun.sleep(10)
   }
@@ -42,11 +47,22 @@ try {
   await until(() => stack.agentsOnline(), 60_000, "agents online")
   const ids: string[] = []
   for (let i = 0; i < SESSIONS; i++) ids.push((await stack.launch()).id)
+  let states = ""
   await until(
-    async () => (await Promise.all(ids.map((id) => stack.session(id)))).every((s) => s.state === "running"),
+    async () => {
+      const all = await Promise.all(ids.map((id) => stack.session(id)))
+      const failed = all.find((s) => s.state === "failed")
+      if (failed) throw new Error(`session ${failed.id} failed: ${failed.reason ?? "no reason"}`)
+      states = JSON.stringify(
+        Object.fromEntries(Object.entries(Object.groupBy(all, (s) => s.state)).map(([k, v]) => [k, v?.length])),
+      )
+      return all.every((s) => s.state === "running")
+    },
     300_000,
     `${SESSIONS} sessions running`,
-  )
+  ).catch((e) => {
+    throw new Error(`${(e as Error).message}; states: ${states.slice(0, 2000)}`)
+  })
   const running = async () => (await Promise.all(ids.map((id) => stack.session(id)))).filter((s) => s.state === "running").length
 
   // The same command with nothing failing: the floor under (a)'s "a command succeeds".
