@@ -157,6 +157,40 @@ describe("KubernetesSessionDriver on a real apiserver (fake kubelet)", () => {
     expect(failure?.message).toContain("rbac.yaml")
   })
 
+  test("a session whose image cannot be pulled fails its start as soon as the watch says so, with the kubelet's reason", async () => {
+    const { driver } = await env.driver({ readyTimeoutMs: 60_000 })
+    const image = `registry.invalid/nothing-${crypto.randomUUID().slice(0, 8)}:1`
+    env.kubelet.unpullable.add(image)
+    const started = performance.now()
+    const failure = await driver.start(sessionSpec({ image })).then(
+      () => null,
+      (e: { code?: string; message?: string }) => e,
+    )
+    expect(failure?.code).toBe("SESSION_FAILED")
+    expect(failure?.message).toContain("ErrImagePull")
+    expect(failure?.message).toContain("pull access denied")
+    // Not the 60 s deadline: the pod's status arrived by watch and ended the wait.
+    expect(performance.now() - started).toBeLessThan(30_000)
+  })
+
+  test("hibernating or stopping a session that has no Deployment: SESSION_NOT_FOUND, and stop is idempotent", async () => {
+    const { driver } = await env.driver()
+    const id = sessionSpec().sessionId
+    const failure = await driver.hibernate(id).then(
+      () => null,
+      (e: { code?: string; message?: string }) => e,
+    )
+    expect(failure?.code).toBe("SESSION_NOT_FOUND")
+    expect(failure?.message).toContain(id)
+    expect(await driver.stop(id)).toEqual({ sessionId: id, state: "stopped" })
+    expect(await driver.status(id)).toBeNull()
+    const bad = await driver.stop("not-a-uuid").then(
+      () => null,
+      (e: { code?: string }) => e.code,
+    )
+    expect(bad).toBe("INVALID_SESSION_ID")
+  })
+
   test("a follower refuses to change anything (NOT_LEADER, retryable) but still reads", async () => {
     const { driver } = await env.driver({ isLeader: () => false })
     const failure = await driver.start(sessionSpec()).then(

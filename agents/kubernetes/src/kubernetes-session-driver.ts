@@ -111,8 +111,10 @@ export class KubernetesSessionDriver implements SessionDriver {
     const id = checkSessionId(sessionId)
     return this.lock.run(id, async () => {
       await this.ready()
-      if (!this.deployments.get(sessionObjectName(id))) throw notFound(id)
-      await this.objects.scale(id, 0)
+      // The API decides, not the cache: a Deployment created a moment ago may not have reached the watch yet.
+      await this.objects.scale(id, 0).catch((err: unknown) => {
+        throw err instanceof DriverError && err.code === "SESSION_NOT_FOUND" ? notFound(id) : err
+      })
       // Hibernated means the compute is released: wait (by watch) until the pod is gone.
       await this.waitFor(id, "hibernate", () => (this.podsOf(id).length === 0 ? true : undefined))
       return { sessionId: id, state: "hibernated" }

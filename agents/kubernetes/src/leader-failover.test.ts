@@ -82,8 +82,9 @@ describe("Lease leader election with two real agent processes (real apiserver, f
     const next = await leader(first.name)
     const failoverMs = performance.now() - killedAt
     expect(next).toBe(follower)
-    // Lease 3 s, retry 0.5 s by default: well under the original's 15 s + election.
-    expect(failoverMs).toBeLessThan(6_000)
+    // Lease 3 s, retry 0.5 s by default (~3 s measured by bench:k8s): well under the original's 15 s + election,
+    // with room for a machine busy enough to delay the follower's timers.
+    expect(failoverMs).toBeLessThan(10_000)
 
     // The new leader adopted the session (reconcile on election) and obeys.
     expect(await next.command("session.hibernate", spec)).toMatchObject({

@@ -27,6 +27,8 @@ export class FakeKubelet {
   readied = 0
   /** While true, new pods stay Pending (a test of waiting). */
   paused = false
+  /** Images this kubelet "cannot pull": their pods' containers wait in ErrImagePull, as a real kubelet reports. */
+  readonly unpullable = new Set<string>()
 
   constructor(kc: KubeConfig, nodeName = "fake-node") {
     this.nodeName = nodeName
@@ -97,6 +99,8 @@ export class FakeKubelet {
     }
     if (this.paused || this.handled.has(key) || pod.status?.phase === "Running") return
     this.handled.add(key)
+    const bad = pod.spec?.containers.find((c) => this.unpullable.has(c.image ?? ""))
+    if (bad) return this.cannotPull(name, namespace, bad.name, bad.image ?? "")
     const n = this.nextIp++
     const now = new Date().toISOString()
     const containers = pod.spec?.containers ?? []
@@ -130,6 +134,32 @@ export class FakeKubelet {
       mergePatch,
     )
     this.readied++
+  }
+
+  private async cannotPull(name: string, namespace: string, container: string, image: string): Promise<void> {
+    const message = `rpc error: pull access denied for ${image} (fake kubelet)`
+    await this.core.patchNamespacedPodStatus(
+      {
+        name,
+        namespace,
+        body: {
+          status: {
+            phase: "Pending",
+            containerStatuses: [
+              {
+                name: container,
+                image,
+                imageID: "",
+                ready: false,
+                restartCount: 0,
+                state: { waiting: { reason: "ErrImagePull", message } },
+              },
+            ],
+          },
+        },
+      },
+      mergePatch,
+    )
   }
 
   /** A volume pre-bound to the claim: the persistent-volume controller binds the pair. */
