@@ -9,7 +9,9 @@ if (!Number.isInteger(replicas) || replicas < 1 || replicas > 16) {
 }
 const databaseUrl = process.env.DATABASE_URL
 if (!databaseUrl?.startsWith("postgres")) {
-  console.error("Set DATABASE_URL to a PostgreSQL database the replicas share, e.g. postgres://postgres@127.0.0.1:5432/streamspace.")
+  console.error(
+    "Set DATABASE_URL to a PostgreSQL database the replicas share, e.g. postgres://postgres@127.0.0.1:5432/streamspace.",
+  )
   process.exit(2)
 }
 const ha = await startLocalHa({
