@@ -121,6 +121,25 @@ describe("signing in to the portal", () => {
     await visible(byTest("user-admin"))
   })
 
+  test("the admin tightens the sign-in plugin's lockout through the form built from its config schema", async () => {
+    await page.goto("/admin/plugins")
+    await visible(byTest("plugin-streamspace.auth"))
+    await byTest("configure-streamspace.auth").click()
+    await visible(byTest("config-lockout"))
+    await page.fill('[data-test="config-lockout"] textarea', '{ "maxFailures": 0 }')
+    await byTest("plugin-save").click()
+    await visible(page.locator('[data-test="config-lockout"] .v-messages__message', { hasText: "maxFailures" }))
+    await page.fill('[data-test="config-lockout"] textarea', '{ "maxFailures": 3, "windowSeconds": 900, "lockoutSeconds": 900 }')
+    await browser.shot("auth-03-auth-plugin-config")
+    await byTest("plugin-save").click()
+    await noDialog()
+    await byTest("configure-streamspace.auth").click()
+    await visible(byTest("config-lockout"))
+    expect(await page.inputValue('[data-test="config-lockout"] textarea')).toContain('"maxFailures": 3')
+    await page.keyboard.press("Escape")
+    await noDialog()
+  })
+
   test("the admin creates a user and gets an invitation link to copy", async () => {
     await page.goto("/admin/users")
     await byTest("new-user").click()
@@ -132,7 +151,7 @@ describe("signing in to the portal", () => {
     expect(link).toStartWith(`${core.url}/invitation#token=`)
     await byTest("copy-invitation").click()
     expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(link)
-    await browser.shot("auth-03-invitation-link")
+    await browser.shot("auth-04-invitation-link")
     await signOut()
 
     await page.goto(link)
@@ -141,7 +160,7 @@ describe("signing in to the portal", () => {
     expect(page.url()).toBe(`${core.url}/invitation`)
     await page.fill('[data-test="new-password"] input', GRACE_PASSWORD)
     await page.fill('[data-test="confirm-password"] input', GRACE_PASSWORD)
-    await browser.shot("auth-04-invitation")
+    await browser.shot("auth-05-invitation")
     await byTest("set-password").click()
     await page.waitForURL(/\/catalog$/)
     expect(await byTest("user-menu").textContent()).toContain("grace")
@@ -183,7 +202,7 @@ describe("signing in to the portal", () => {
     const secret = ((await byTest("totp-secret").textContent()) ?? "").trim()
     expect(secret).toMatch(/^[A-Z2-7]+=*$/)
     nextCode = authenticator(secret)
-    await browser.shot("auth-05-totp-enrol")
+    await browser.shot("auth-06-totp-enrol")
 
     await page.fill('[data-test="totp-code"] input', "000000")
     await byTest("totp-verify").click()
@@ -196,7 +215,7 @@ describe("signing in to the portal", () => {
     const [download] = await Promise.all([page.waitForEvent("download"), byTest("download-codes").click()])
     const saved = readFileSync((await download.path()) as string, "utf8")
     for (const code of recoveryCodes) expect(saved).toContain(code)
-    await browser.shot("auth-06-recovery-codes")
+    await browser.shot("auth-07-recovery-codes")
     await byTest("codes-saved").click()
     await visible(byTest("totp-on"))
     expect(await byTest("recovery-left").textContent()).toContain("10 unused")
@@ -210,7 +229,7 @@ describe("signing in to the portal", () => {
     await page.fill('[data-test="code"] input', "123456")
     await byTest("password-sign-in").click()
     await visible(byTest("problem"))
-    await browser.shot("auth-07-totp-step")
+    await browser.shot("auth-08-totp-step")
     await page.fill('[data-test="code"] input', await nextCode())
     await byTest("password-sign-in").click()
     await page.waitForURL(/\/catalog$/)
@@ -239,7 +258,7 @@ describe("signing in to the portal", () => {
     const row = page.locator('[data-test="sign-ins-table"] tbody tr', { hasText: "deploy-script" })
     await visible(row)
     await visible(byTest("current-sign-in"))
-    await browser.shot("auth-08-sign-ins")
+    await browser.shot("auth-09-sign-ins")
     await row.getByRole("button", { name: /End the sign-in/ }).click()
     await row.waitFor({ state: "detached", timeout: T })
     const refused = await fetch(`${core.url}/api/v1/auth/refresh`, {
@@ -254,10 +273,10 @@ describe("signing in to the portal", () => {
   test("the account page in dark theme, on a laptop and on a tablet", async () => {
     await byTest("theme-toggle").click()
     await page.waitForSelector(".v-theme--dark")
-    await browser.shot("auth-09-account-dark-laptop")
+    await browser.shot("auth-10-account-dark-laptop")
     await page.setViewportSize({ width: 820, height: 1180 })
     await visible(page.getByRole("button", { name: "Open navigation" }))
-    await browser.shot("auth-10-account-dark-tablet")
+    await browser.shot("auth-11-account-dark-tablet")
     await byTest("theme-toggle").click()
     await page.setViewportSize({ width: 1366, height: 850 })
   })
@@ -278,7 +297,10 @@ describe("signing in to the portal", () => {
     await page.waitForURL(/\/sign-in/)
     await visible(byTest("oidc-sign-in"))
     expect(await byTest("oidc-sign-in").textContent()).toContain("Sign in with Test IdP")
-    await browser.shot("auth-11-sign-in-with-oidc")
+    await browser.shot("auth-12-sign-in-with-oidc")
+    await page.setViewportSize({ width: 820, height: 1180 })
+    await browser.shot("auth-12-sign-in-tablet")
+    await page.setViewportSize({ width: 1366, height: 850 })
     await byTest("oidc-sign-in").click()
     await page.waitForURL((url) => url.origin === provider.issuer)
     await page.fill('input[name="login"]', "sub-linus")
@@ -289,19 +311,20 @@ describe("signing in to the portal", () => {
     await page.waitForURL(/\/sessions$/, { timeout: 60_000 })
     await visible(byTest("user-menu"))
     expect(await byTest("user-menu").textContent()).toContain("Linus Example")
-    await browser.shot("auth-12-oidc-signed-in")
+    await browser.shot("auth-13-oidc-signed-in")
     await page.goto("/account")
     await visible(page.locator('[data-test="sign-ins-table"] tbody tr', { hasText: "Single sign-on" }))
   })
 
-  test("repeated wrong passwords lock the account, and the page says so", async () => {
+  test("repeated wrong passwords lock the account after the configured three failures, and the page says so", async () => {
     await signOut()
-    for (let attempt = 0; attempt < 8; attempt++) {
+    // Three failures lock the account (the admin's setting above); the fourth attempt is refused as locked.
+    for (let attempt = 0; attempt < 4; attempt++) {
       await signIn("grace", `wrong-password-${attempt}`)
       await visible(byTest("problem"))
       if ((await problemText()).includes("Account locked")) break
     }
     expect(await problemText()).toContain("Account locked for now")
-    await browser.shot("auth-13-locked")
+    await browser.shot("auth-14-locked")
   })
 })
