@@ -312,6 +312,27 @@ describe("the desktop viewer against a real session", () => {
     await waitForChange(g, guestBefore, T)
   })
 
+  test("revoking the share ends the guest's viewer with the reason; shared again, Try again reconnects", async () => {
+    const g = guest.page
+    const [share] = await api<{ id: string }[]>(`/api/v1/sessions/${sessionId}/shares`, core.adminKey)
+    const revoked = await fetch(`${core.url}/api/v1/sessions/${sessionId}/shares/${share?.id}`, {
+      method: "DELETE",
+      headers: { authorization: `Bearer ${core.adminKey}` },
+    })
+    expect(revoked.status).toBe(204)
+    await phase(g, "ended", T)
+    expect(await byTest(g, "viewer-ended").textContent()).toContain("revoked")
+
+    await api(`/api/v1/sessions/${sessionId}/shares`, core.adminKey, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ username: "bob", level: "view" }),
+    })
+    await byTest(g, "viewer-reconnect").click()
+    await phase(g, "connected")
+    await waitForPicture(g, T)
+  })
+
   test("stopping the session from My sessions ends both viewers and removes the container", async () => {
     const page = owner.page
     await page.goto("/sessions")
