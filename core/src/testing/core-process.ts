@@ -120,6 +120,8 @@ export async function processControlPlane(env: Record<string, string> = {}, bunF
       current = await startCoreProcess({ ...database.env, ...env }, undefined, bunFlags)
       return current
     },
+    /** The process's database, for a test to look at while the process is stopped (PGlite admits one process). */
+    openDatabase: () => database.open(),
     /** JSON API call as the admin; throws with the problem text on a non-2xx answer. */
     async call<T>(path: string, init: RequestInit = {}): Promise<T> {
       const res = await this.fetch(path, init)

@@ -6,7 +6,8 @@ export const recorderManifest = (id: string, events: string[]): PluginManifest =
   id,
   version: "1.0.0",
   hostApi: "^1.0.0",
-  hooks: [],
+  hooks: [{ name: "plugin.action", failMode: "closed" }],
+  actions: [{ name: "seen", description: "What the recorder received", readOnly: true }],
   events,
   permissions: { kv: { quotaBytes: 1024 * 1024 } },
   limits: { memoryMb: 16, hookTimeoutMs: 2000 },
@@ -17,10 +18,13 @@ export const recorderManifest = (id: string, events: string[]): PluginManifest =
   } as PluginManifest["configSchema"],
 })
 
-/** Counts tries per event; the first `failTimes` of each throw, later ones append the event to `seen`. */
+/**
+ * Counts tries per event; the first `failTimes` of each throw, later ones append the event to `seen`,
+ * which the read-only admin action `seen` answers (GET /api/v1/plugins/:id/actions/seen).
+ */
 export const recorderBundle = (id: string) => `
 import { kv, config } from "host:api"
-export default { events: { "*": async (event) => {
+export default { hooks: { "plugin.action": async () => ({ ok: true, result: (await kv.get("seen")) ?? [] }) }, events: { "*": async (event) => {
   const tries = ((await kv.get("tries:" + event.id)) ?? 0) + 1
   await kv.set("tries:" + event.id, tries)
   if (tries <= config.failTimes) throw new Error("refusing event " + event.id + " on try " + tries)
