@@ -36,6 +36,9 @@ export async function freePort(): Promise<number> {
   })
 }
 
+/** util-linux's setpriv can tie a child's life to ours (PR_SET_PDEATHSIG). */
+const pdeathsig = Bun.which("setpriv") !== null
+
 export interface KubeCluster {
   server: string
   caFile: string
@@ -72,7 +75,9 @@ export async function startKubeCluster(): Promise<KubeCluster> {
     writeFileSync(join(dir, "tokens.csv"), `${adminToken},admin,admin,"system:masters"\n`)
     const spawn = (name: string, cmd: string[]) => {
       const log = join(dir, `${name}.log`)
-      const proc = Bun.spawn(cmd, { stdout: Bun.file(log), stderr: Bun.file(log), stdin: "ignore" })
+      // Dies with the test process even if that is killed: a crashed run leaves no 500 MB cluster behind.
+      const guarded = pdeathsig ? ["setpriv", "--pdeathsig", "SIGKILL", "--", ...cmd] : cmd
+      const proc = Bun.spawn(guarded, { stdout: Bun.file(log), stderr: Bun.file(log), stdin: "ignore" })
       procs.push({ name, proc, log })
       return proc
     }
