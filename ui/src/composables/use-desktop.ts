@@ -162,6 +162,8 @@ export function useDesktop(sessionId: Ref<string>, screen: Ref<HTMLElement | nul
   function connect() {
     attempt.value = 0
     message.value = null
+    desktopName.value = ""
+    latencyMs.value = null
     void attemptConnect()
   }
 
