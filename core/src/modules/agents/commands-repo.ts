@@ -95,6 +95,12 @@ export const requeue = (sql: Sql, id: string, retryInMs: number | null) =>
       next_attempt_at = ${retryInMs === null ? null : ms(sql, retryInMs)}
     where id = ${id} and state = any(${open}::text[])`
 
+/** A delivery that never left (the connection or its replica had just gone): not an attempt, tried again soon. */
+export const undoSend = (sql: Sql, id: string, retryInMs: number) =>
+  sql`update agent_commands set state = 'queued', attempts = greatest(attempts - 1, 0), updated_at = now(),
+      next_attempt_at = ${ms(sql, retryInMs)}
+    where id = ${id} and state = 'sent'`
+
 export const markAcked = (sql: Sql, id: string, agentId: string) =>
   sql`update agent_commands set state = 'acked', next_attempt_at = null, updated_at = now()
     where id = ${id} and agent_id = ${agentId} and state = 'sent'`

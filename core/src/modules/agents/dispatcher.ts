@@ -31,6 +31,7 @@ export interface IssueCommand {
 }
 
 const MAX_RETRY_GAP_MS = 10_000
+const UNDELIVERED_RETRY_MS = 200
 
 export function createDispatcher(deps: CoreDeps, link: DispatcherLink, timings: DispatchTimings) {
   const { sql, log } = deps
@@ -61,8 +62,9 @@ export function createDispatcher(deps: CoreDeps, link: DispatcherLink, timings: 
       ...(sent.sessionId ? { sessionId: sent.sessionId } : {}),
       ...(sent.spec ? { spec: sent.spec } : {}),
     }
-    // Not delivered (the connection or its replica just went away): tried again after a gap, or at once when the agent reconnects.
-    if (!(await link.deliver(row.agentId, message))) await repo.requeue(sql, sent.id, retryGap(sent.attempts))
+    // Not delivered (the connection or its replica just went away, the agent is reconnecting): no attempt was
+    // spent, and it goes out again at the next sweep after UNDELIVERED_RETRY_MS, or at once when the agent is back.
+    if (!(await link.deliver(row.agentId, message))) await repo.undoSend(sql, sent.id, UNDELIVERED_RETRY_MS)
   }
 
   async function attend(row: CommandRow): Promise<void> {
