@@ -173,6 +173,38 @@ describe("KubernetesSessionDriver on a real apiserver (fake kubelet)", () => {
     expect(performance.now() - started).toBeLessThan(30_000)
   })
 
+  test("two agents racing to start one session end with one Deployment, one Secret and both reporting it running", async () => {
+    const { driver: one, ns } = await env.driver()
+    const { driver: two } = await env.driver({}, ns)
+    const spec = sessionSpec()
+    // The loser of the create gets 409, reads the winner's Deployment (the role's "get") and carries on.
+    const both = await Promise.all([one.start(spec), two.start(spec)])
+    expect(both).toEqual([
+      { sessionId: spec.sessionId, state: "running" },
+      { sessionId: spec.sessionId, state: "running" },
+    ])
+    const namespace = ns.sessionNamespace
+    expect((await env.admin.apps.listNamespacedDeployment({ namespace })).items).toHaveLength(1)
+    expect((await env.admin.core.listNamespacedSecret({ namespace })).items.filter((s) => s.type === "Opaque")).toHaveLength(1)
+    expect((await one.vncTarget(spec.sessionId))?.password).toBe((await two.vncTarget(spec.sessionId))?.password)
+  })
+
+  test("the same race without the role's get on deployments fails the loser with KUBE_FORBIDDEN: the verb is needed", async () => {
+    const ns = await env.agentNamespaces({ resource: "deployments", verb: "get" })
+    const { driver: one } = await env.driver({}, ns)
+    const { driver: two } = await env.driver({}, ns)
+    const spec = sessionSpec()
+    const outcomes = await Promise.all(
+      [one, two].map((d) =>
+        d.start(spec).then(
+          (r) => r.state,
+          (e: { code?: string }) => e.code,
+        ),
+      ),
+    )
+    expect(outcomes.sort()).toEqual(["KUBE_FORBIDDEN", "running"])
+  })
+
   test("hibernating or stopping a session that has no Deployment: SESSION_NOT_FOUND, and stop is idempotent", async () => {
     const { driver } = await env.driver()
     const id = sessionSpec().sessionId
