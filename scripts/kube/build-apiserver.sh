@@ -57,7 +57,7 @@ if ! apt-get source --print-uris kubernetes >/dev/null 2>&1; then
 fi
 
 missing=()
-for p in golang-go etcd-server rsync jq dpkg-dev; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+for p in golang-go etcd-server rsync jq dpkg-dev make; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [[ ${#missing[@]} -gt 0 ]]; then
   say "installing ${missing[*]}"
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
