@@ -28,7 +28,7 @@ if [[ "${1:-}" == "--dir" ]]; then echo "$bin"; exit 0; fi
 cached() {
   local b
   for b in "${binaries[@]}"; do [[ -x "$bin/$b" ]] || return 1; done
-  command -v etcd >/dev/null || return 1
+  command -v etcd >/dev/null
 }
 if cached; then echo "$bin"; exit 0; fi
 
@@ -38,6 +38,20 @@ exec 8>"$cache_dir/kubernetes-build.lock"
 say "waiting for the build lock $cache_dir/kubernetes-build.lock"
 flock 8
 if cached; then echo "$bin"; exit 0; fi
+
+# Binaries kept from an earlier build (a restored cache) only lack etcd: install it, do not rebuild.
+built() {
+  local b
+  for b in "${binaries[@]}"; do [[ -x "$bin/$b" ]] || return 1; done
+}
+if built; then
+  say "installing etcd-server (the Kubernetes binaries are cached)"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends etcd-server >/dev/null \
+    || { apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends etcd-server >/dev/null; } \
+    || die "apt-get install etcd-server failed"
+  echo "$bin"
+  exit 0
+fi
 
 # deb-src lines for the suites apt already uses, in a file of our own (the host's file is left alone).
 src_list=/etc/apt/sources.list.d/streamspace-deb-src.sources
