@@ -66,7 +66,7 @@ const eventsOf = async (id: string) =>
     where payload->>'sessionId' = ${id} order by id`
 
 describe("the hibernation plugin", () => {
-  test("an idle session is warned, then hibernated; a session with input is left running", async () => {
+  test("an idle session is warned, then hibernated, and wakes when its owner connects; a session with input is left running", async () => {
     const idle = await runningSession()
     const busy = await runningSession()
     // What the VNC relay calls for each viewer input that reaches the session.
@@ -92,6 +92,19 @@ describe("the hibernation plugin", () => {
 
       expect(await stateOf(busy)).toBe("running")
       expect((await eventsOf(busy)).some((e) => e.type === "session.idle_warning")).toBe(false)
+
+      // The owner opens the desktop again: the relay wakes the session.
+      const ticket = await owner.fetch(`/api/v1/sessions/${idle}/connect`, { method: "POST" })
+      expect(ticket.status).toBe(200)
+      const ws = new WebSocket(`${(core.url as string).replace(/^http/, "ws")}${((await ticket.json()) as { url: string }).url}`)
+      try {
+        const wake = await agent.next("command", 30_000, (c) => c.sessionId === idle && c.action === "session.wake")
+        agent.send({ type: "command.result", commandId: wake.commandId, result: { sessionId: idle, state: "running" } })
+        await eventually(async () => expect(await stateOf(idle)).toBe("running"), 10_000)
+        expect((await eventsOf(idle)).map((e) => e.type)).toContain("session.woken")
+      } finally {
+        ws.close()
+      }
     } finally {
       clearInterval(typing)
     }
