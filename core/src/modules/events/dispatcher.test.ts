@@ -152,4 +152,20 @@ describe("event delivery to plugins", () => {
     })
     for (const id of [looper, denier]) expect((await admin.fetch(`/api/v1/plugins/${id}`, { method: "DELETE" })).status).toBe(204)
   })
+
+  test("delivered events older than the retention are removed; dead letters and recent events stay", async () => {
+    const [old, dead, recent] = await core.db.sql<{ id: string }[]>`insert into outbox (type, payload, created_at, dispatched_at)
+      values ('user.created', '{}', now() - interval '8 days', now()), ('user.created', '{}', now() - interval '8 days', now()),
+        ('user.created', '{}', now(), now())
+      returning id::text as id`
+    const installId = ((await core.db.sql`select id from plugin_installs limit 1`)[0] as { id: string }).id
+    await core.db.sql`insert into event_deliveries (event_id, install_id, status) values
+      (${old?.id as string}, ${installId}, 'delivered'), (${dead?.id as string}, ${installId}, 'dead')`
+    await core.events.prune()
+    const left = (
+      await core.db.sql<{ id: string }[]>`select id::text as id from outbox
+      where id = any(${[old?.id, dead?.id, recent?.id] as string[]}::bigint[])`
+    ).map((r) => r.id)
+    expect(left.sort()).toEqual([dead?.id, recent?.id].sort() as string[])
+  })
 })

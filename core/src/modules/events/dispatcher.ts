@@ -14,7 +14,11 @@ export interface DispatcherOptions {
   backoff?: { initialMs: number; maxMs: number }
   /** Safety poll when no wake-up arrives (default 5 s); also how often a follower asks for the lock. */
   pollMs?: number
+  /** Delivered events older than this are removed, hourly (default 7 days); dead letters stay. */
+  retentionDays?: number
 }
+
+const PRUNE_EVERY_MS = 3_600_000
 
 const BATCH = 100
 
@@ -29,6 +33,8 @@ export class EventDispatcher {
   private again = false
   private stopped = true
   private unsubscribe: (() => void)[] = []
+  private readonly retentionDays: number
+  private prunedAt = 0
 
   constructor(
     private readonly db: Database,
@@ -40,6 +46,7 @@ export class EventDispatcher {
     this.maxAttempts = options.maxAttempts ?? 8
     this.backoff = options.backoff ?? { initialMs: 1000, maxMs: 300_000 }
     this.pollMs = options.pollMs ?? 5000
+    this.retentionDays = options.retentionDays ?? 7
     this.log = log.child({ module: "events" })
   }
 
@@ -98,6 +105,7 @@ export class EventDispatcher {
   /** One pass: fan out new events, deliver what is due. Answers how long until the next delivery is due. */
   private async pass(): Promise<number | undefined> {
     if (!(await this.leadership.check())) return undefined
+    if (Date.now() - this.prunedAt > PRUNE_EVERY_MS) await this.prune()
     while ((await this.fanOut()) === BATCH && !this.stopped) {}
     while (!this.stopped) {
       const due = await repo.dueDeliveries(this.db.sql, BATCH)
@@ -107,6 +115,14 @@ export class EventDispatcher {
     }
     const next = await repo.nextDueAt(this.db.sql)
     return next === null ? undefined : Date.parse(next) - Date.now()
+  }
+
+  /** Removes old delivered events (the leader does it hourly); answers how many. */
+  async prune(): Promise<number> {
+    this.prunedAt = Date.now()
+    const removed = await repo.pruneDelivered(this.db.sql, this.retentionDays)
+    if (removed > 0) this.log.info({ removed, retentionDays: this.retentionDays }, "removed delivered events")
+    return removed
   }
 
   /** Writes one delivery row per subscribed install and marks the events dispatched, in one transaction. */

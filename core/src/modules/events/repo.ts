@@ -97,3 +97,13 @@ export const eventsAfter = (sql: Sql, afterId: string, limit: number) =>
   sql<
     OutboxRow[]
   >`select id::text as id, type, payload, created_at from outbox where id > ${afterId}::bigint order by id limit ${limit}`
+
+/**
+ * Drops events older than `days` that every subscriber has (or that had none). Dead letters keep
+ * their event until an admin replays them.
+ */
+export const pruneDelivered = async (sql: Sql, days: number) =>
+  (
+    await sql`delete from outbox o where o.created_at < now() - ${days} * interval '1 day' and o.dispatched_at is not null
+      and not exists (select 1 from event_deliveries d where d.event_id = o.id and d.status <> 'delivered')`
+  ).count
