@@ -24,8 +24,13 @@ export interface SetupToken {
  */
 export async function ensureFirstAdmin(sql: Sql, username: string): Promise<{ token: string; username: string } | null> {
   if (await getSetting<boolean>(sql, SETUP_DONE_KEY)) return null
-  await sql`insert into users (username, display_name, role)
-    select ${username}, 'Administrator', 'admin' where not exists (select 1 from users)`
+  // One statement, so the user and its user.created event commit together.
+  await sql`with created as (
+      insert into users (username, display_name, role)
+      select ${username}, 'Administrator', 'admin' where not exists (select 1 from users)
+      returning id, username, role)
+    insert into outbox (type, payload)
+    select 'user.created', jsonb_build_object('userId', id, 'username', username, 'role', role) from created`
   const admin = (
     await sql<{ id: string; username: string }[]>`
     select id, username from users where role = 'admin' order by created_at limit 1`

@@ -38,6 +38,8 @@ test("the first start installs and enables streamspace.auth; the setup token the
 
   const setup = await ensureFirstAdmin(core.deps.sql, "admin")
   if (setup === null) throw new Error("no setup token was issued")
+  const created = await core.deps.sql`select payload from outbox where type = 'user.created' and payload->>'username' = 'admin'`
+  expect(created.map((r) => r.payload)).toEqual([expect.objectContaining({ username: "admin", role: "admin" })])
   expect((await post("/api/v1/auth/setup", { token: setup.token, password: "a long enough password" })).status).toBe(200)
   const signIn = await post("/api/v1/auth/sign-in", { username: "admin", password: "a long enough password" })
   expect(signIn.status).toBe(200)
