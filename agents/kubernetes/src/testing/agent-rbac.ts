@@ -2,7 +2,7 @@
 // service account's token, so tests run the agent with exactly the permissions the repo ships.
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
-import { CoreV1Api, type KubeConfig, KubernetesObjectApi, loadAllYaml } from "@kubernetes/client-node"
+import { CoreV1Api, type KubeConfig, type KubernetesObject, KubernetesObjectApi, loadAllYaml } from "@kubernetes/client-node"
 import { eventually } from "./eventually.ts"
 
 export const RBAC_FILE = join(import.meta.dir, "..", "..", "..", "..", "deploy", "kubernetes", "rbac.yaml")
@@ -23,7 +23,7 @@ export function rbacObjects(ns: RbacNamespaces, without?: { resource: string; ve
   const text = readFileSync(RBAC_FILE, "utf8")
     .replaceAll(/\bstreamspace-sessions\b/g, ns.sessionNamespace)
     .replaceAll(/(name|namespace): streamspace$/gm, `$1: ${ns.agentNamespace}`)
-  const objects = loadAllYaml(text) as { kind: string; rules?: Rule[] }[]
+  const objects = loadAllYaml(text) as (KubernetesObject & { kind: string; rules?: Rule[] })[]
   if (without)
     for (const o of objects)
       for (const rule of o.rules ?? [])
@@ -39,8 +39,7 @@ export async function applyAgentRbac(
   const api = KubernetesObjectApi.makeApiClient(admin)
   for (const object of rbacObjects(ns, without)) {
     try {
-      // biome-ignore lint/suspicious/noExplicitAny: generic objects straight from the manifest
-      await api.create(object as any)
+      await api.create(object)
     } catch (err) {
       if ((err as { code?: number }).code !== 409) throw err
     }
