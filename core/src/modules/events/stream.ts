@@ -89,9 +89,10 @@ const frame = (event: StreamSpaceEvent) =>
 export function eventStream(deps: CoreDeps, tail: OutboxTail, viewer: Principal, lastEventId?: string): Response {
   const visible = visibility(deps, viewer)
   let cleanup = () => {}
+  // Set by close() or by the client going away, possibly while start() still waits on the tail.
+  let closed = false
   const body = new ReadableStream<Uint8Array>({
     async start(controller) {
-      let closed = false
       let queue = Promise.resolve()
       const close = () => {
         if (closed) return
@@ -109,7 +110,7 @@ export function eventStream(deps: CoreDeps, tail: OutboxTail, viewer: Principal,
         sent.add(event.id)
         if (sent.size > 2 * REPLAY_LIMIT) sent.delete(sent.values().next().value as string)
         queue = queue.then(async () => {
-          if (!closed && (await visible(event))) controller.enqueue(frame(event))
+          if (!closed && (await visible(event)) && !closed) controller.enqueue(frame(event))
         })
         queue = queue.catch((err: unknown) => {
           deps.log.warn({ err, userId: viewer.id }, "an event stream failed; closing it")
@@ -135,6 +136,7 @@ export function eventStream(deps: CoreDeps, tail: OutboxTail, viewer: Principal,
       if (closed) cleanup()
     },
     cancel() {
+      closed = true
       cleanup()
     },
   })
