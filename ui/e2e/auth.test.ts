@@ -14,7 +14,8 @@ let provider: TestOidcProvider
 let browser: Browser
 let page: Page
 
-const T = 20_000
+// Generous: the machine runs several suites at once.
+const T = 45_000
 setDefaultTimeout(120_000)
 const ADMIN_PASSWORD = "correct horse battery staple"
 const GRACE_PASSWORD = "hopper-1906-cobol-navy"
@@ -317,6 +318,7 @@ describe("signing in to the portal", () => {
   })
 
   test("repeated wrong passwords lock the account after the configured three failures, and the page says so", async () => {
+    await page.goto("/catalog")
     await signOut()
     // Three failures lock the account (the admin's setting above); the fourth attempt is refused as locked.
     for (let attempt = 0; attempt < 4; attempt++) {
@@ -325,6 +327,8 @@ describe("signing in to the portal", () => {
       if ((await problemText()).includes("Account locked")) break
     }
     expect(await problemText()).toContain("Account locked for now")
+    // The lockout's Retry-After (the admin's 900 s), in words.
+    expect(await byTest("wait-hint").textContent()).toMatch(/Try again in about 1[45] minutes\./)
     await browser.shot("auth-14-locked")
   })
 })

@@ -3,7 +3,7 @@ import { createClient, type StreamSpaceClient } from "@streamspace/sdk/client"
 import { ApiError, apiErrorOf, networkError } from "./problem.ts"
 
 /** What every Eden treaty call resolves to, reduced to the parts we read. */
-type Answer<T> = { data: T; error: null } | { data: null; error: { status: unknown; value: unknown } }
+type Answer<T> = ({ data: T; error: null } | { data: null; error: { status: unknown; value: unknown } }) & { response?: Response }
 
 /** The portal is served by the control plane (or proxied to it in development): same origin. */
 const origin = () => window.location.origin
@@ -34,6 +34,8 @@ export async function call<T>(run: (api: StreamSpaceClient) => Promise<Answer<T>
   }
   if (!answer.error) return answer.data
   const error = apiErrorOf(Number(answer.error.status) || 0, answer.error.value)
+  const retryAfter = Number(answer.response?.headers.get("retry-after") ?? Number.NaN)
+  if (Number.isFinite(retryAfter) && retryAfter >= 0) error.retryAfterSeconds = retryAfter
   if (error.status === 401 && !retried && unauthorized && (await unauthorized())) return call(run, true)
   throw error
 }

@@ -6,6 +6,8 @@ export class ApiError extends Error {
   readonly status: number
   readonly code: string
   readonly requestId: string | undefined
+  /** From a Retry-After header (lockouts, rate limits): how long until trying again makes sense. */
+  retryAfterSeconds: number | undefined
   /** Field messages keyed by the field's path without its leading slash: "username", "templates/0/name". */
   readonly fields: Readonly<Record<string, string>>
 

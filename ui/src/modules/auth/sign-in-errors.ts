@@ -24,6 +24,15 @@ export function signInErrorTitle(error: ApiError | null): string | undefined {
   }
 }
 
+/** "Try again in about 15 minutes." for a refusal that said how long to wait. */
+export function waitHint(error: ApiError | null): string | null {
+  const seconds = error?.retryAfterSeconds
+  if (seconds === undefined || error?.status !== 429) return null
+  if (seconds < 60) return `Try again in ${Math.max(1, Math.ceil(seconds))} seconds.`
+  const minutes = Math.ceil(seconds / 60)
+  return `Try again in about ${minutes} minute${minutes === 1 ? "" : "s"}.`
+}
+
 /**
  * The OIDC callback redirects here with only a code: a message in the URL could be written by
  * anyone who sends a link, so the words are ours.
