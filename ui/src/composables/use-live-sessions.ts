@@ -8,6 +8,7 @@ import { asApiError } from "@/api/problem.ts"
 import { SESSION_EVENT_TYPES, sessionUpdateOf } from "@/modules/events/session-events.ts"
 import { backoff } from "@/modules/viewer/reconnect.ts"
 import { useAuthStore } from "@/stores/auth.ts"
+import { useIdleWarningsStore } from "@/stores/idle-warnings.ts"
 import { useSessionsStore } from "@/stores/sessions.ts"
 import { useSharedSessionsStore } from "@/stores/shared-sessions.ts"
 
@@ -17,6 +18,7 @@ export function useLiveSessions() {
   const auth = useAuthStore()
   const sessions = useSessionsStore()
   const shared = useSharedSessionsStore()
+  const idle = useIdleWarningsStore()
   const state = ref<LiveState>("connecting")
 
   let source: EventSource | null = null
@@ -29,9 +31,16 @@ export function useLiveSessions() {
     const me = auth.user?.id
     const update = me ? sessionUpdateOf(event, me) : null
     if (!update) return
-    if (update.kind === "remove") sessions.byId.delete(update.sessionId)
-    else if (update.kind === "refetch") await sessions.fetchOne(update.sessionId).catch(() => {})
-    else if (sessions.byId.has(update.sessionId)) await sessions.fetchOne(update.sessionId).catch(() => {})
+    if (update.kind === "idle-warning") idle.warn(update.sessionId, { action: update.action, deadline: update.deadline })
+    else if (update.kind === "idle-cleared") idle.clear(update.sessionId)
+    else if (update.kind === "remove") {
+      idle.clear(update.sessionId)
+      sessions.byId.delete(update.sessionId)
+    } else if (update.kind === "refetch") {
+      // A state change (hibernated, stopped, woken…) ends any countdown.
+      idle.clear(update.sessionId)
+      await sessions.fetchOne(update.sessionId).catch(() => {})
+    } else if (sessions.byId.has(update.sessionId)) await sessions.fetchOne(update.sessionId).catch(() => {})
     else await shared.load().catch(() => {})
   }
 

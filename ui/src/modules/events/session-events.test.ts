@@ -17,8 +17,24 @@ describe("live session events in the portal", () => {
     expect(sessionUpdateOf(event("session.stopped", { sessionId, userId: other }), me)).toEqual({ kind: "shared", sessionId })
   })
 
+  test("an idle warning carries its action and deadline; its withdrawal says which session", () => {
+    const deadline = "2026-11-26T02:00:30.000Z"
+    expect(sessionUpdateOf(event("session.idle_warning", { sessionId, userId: me, action: "hibernate", deadline }), me)).toEqual({
+      kind: "idle-warning",
+      sessionId,
+      action: "hibernate",
+      deadline: Date.parse(deadline),
+    })
+    expect(sessionUpdateOf(event("session.idle_warning_cleared", { sessionId, userId: me }), me)).toEqual({
+      kind: "idle-cleared",
+      sessionId,
+    })
+  })
+
   test("events that change no row, or carry no ids, change nothing", () => {
-    expect(sessionUpdateOf(event("session.idle_warning", { sessionId, userId: me }), me)).toBeNull()
+    expect(
+      sessionUpdateOf(event("session.idle_warning", { sessionId, userId: me, action: "nap", deadline: "soon" }), me),
+    ).toBeNull()
     expect(sessionUpdateOf(event("user.signed_in", { userId: me }), me)).toBeNull()
     expect(sessionUpdateOf(event("session.started", { userId: me }), me)).toBeNull()
   })
