@@ -22,6 +22,13 @@ redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
 redis.call('PEXPIRE', KEYS[1], ARGV[4])
 redis.call('HSET', KEYS[2], ARGV[5], ARGV[3])
 return 1`
+/** Renews every key given; answers the (1-based) positions among the first ARGV[2] that no longer existed. */
+const RENEW = `local lost = {}
+for i, key in ipairs(KEYS) do
+  if redis.call('PEXPIRE', key, ARGV[1]) == 0 and i <= tonumber(ARGV[2]) then lost[#lost + 1] = i end
+end
+return lost`
+
 /** One entry per agent instance: if it reconnected elsewhere while its old connection here lingers, the newer wins. */
 function merge(mine: AgentPresence[], others: AgentPresence[]): AgentPresence[] {
   const byInstance = new Map<string, AgentPresence>()
@@ -142,18 +149,18 @@ export function createRedisAgentRegistry(o: RedisRegistryOptions): AgentRegistry
     for (const p of beaten) pipe.pexpire(k.heartbeats(p.agentId), o.heartbeatTtlMs)
     for (const p of beaten) pipe.hset(k.allBeats, k.field(p), String(p.lastSeenAt))
     beaten.clear()
-    for (const instances of owned.values()) {
-      const first = instances.values().next().value
-      if (first) pipe.pexpire(k.meta(first), ttl)
-    }
-    // Last in the pipeline: their replies say which entries still existed.
     const renewed = [...owned.keys()]
-    for (const agentId of renewed) pipe.pexpire(k.connections(agentId), ttl)
+    const metas = [...owned.values()].flatMap((instances) => {
+      const first = instances.values().next().value
+      return first ? [k.meta(first)] : []
+    })
+    // One script call for every key: 2,000 agents are one command, not 4,000.
+    pipe.eval(RENEW, renewed.length + metas.length, ...renewed.map(k.connections), ...metas, ttl, renewed.length)
     const replies = (await pipe.exec()) ?? []
     // An entry that expired anyway (Redis stalled past the TTL without dropping the connection, so no
     // reconnection republished it) is written again from memory.
-    const offset = replies.length - renewed.length
-    const lost = renewed.filter((_, i) => replies[offset + i]?.[1] === 0)
+    const lostAt = (replies.at(-1)?.[1] ?? []) as number[]
+    const lost = lostAt.map((i) => renewed[i - 1] as string)
     if (lost.length === 0) return
     const again = redis.pipeline()
     for (const agentId of lost) for (const p of owned.get(agentId)?.values() ?? []) write(again, p)
