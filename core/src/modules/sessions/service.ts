@@ -52,7 +52,8 @@ export async function getSession(deps: CoreDeps, viewer: Principal, id: string):
   return s
 }
 
-export function listSessions(deps: CoreDeps, viewer: Principal, q: SessionQuery) {
+/** The page as JSON text, built from the repo's columns, which are exactly the Session shape's fields. */
+export function listSessionsJson(deps: CoreDeps, viewer: Principal, q: SessionQuery): Promise<string> {
   const query = { ...q, ownerId: q.all && hasRole(viewer, "admin") ? null : viewer.id }
   const key = `${query.ownerId}|${q.userId}|${q.state}|${q.limit}|${q.offset}`
   return listCacheOf(deps.sql).read(key, () => repo.listSessions(deps.sql, query))

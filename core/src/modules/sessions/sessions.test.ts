@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test"
+import { Page, Session } from "@streamspace/schemas"
+import { Value } from "@sinclair/typebox/value"
 import { startTestCore, type TestCore } from "../../testing/test-core.ts"
 
 let core: TestCore
@@ -29,6 +31,19 @@ describe("sessions", () => {
     expect(data?.resources).toEqual({ cpu: 1, memory: 512 })
     const outbox = await core.db.sql`select type, payload from outbox where payload->>'sessionId' = ${data?.id as string}`
     expect(outbox.map((r) => r.type)).toEqual(["session.created"])
+  })
+
+  test("the list answers JSON of exactly the documented shape, the same session as GET, with its request id", async () => {
+    const bea = await core.user("bea-list")
+    const { data: created } = await bea.api.sessions.post({ templateId })
+    const res = await bea.fetch("/api/v1/sessions", { headers: { "x-request-id": "list-check-1" } })
+    expect(res.status).toBe(200)
+    expect(res.headers.get("content-type")).toStartWith("application/json")
+    expect(res.headers.get("x-request-id")).toBe("list-check-1")
+    const body = await res.json()
+    expect([...Value.Errors(Page(Session), body)]).toEqual([])
+    const one = await (await bea.fetch(`/api/v1/sessions/${created?.id}`)).json()
+    expect(body).toEqual({ items: [one], total: 1 })
   })
 
   test("a user cannot see another user's session", async () => {
