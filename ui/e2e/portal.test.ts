@@ -38,6 +38,8 @@ describe("the portal against the real control plane", () => {
     await page.goto("/catalog")
     await page.waitForURL(/\/sign-in\?redirect=(%2F|\/)catalog$/)
     await visible(byTest("token-input"))
+    // The username field takes the focus a moment after the page shows: typing before that could land there.
+    await page.waitForFunction(() => document.activeElement?.closest('[data-test="username"]') != null)
 
     await page.fill('[data-test="token-input"] input', "ssk_not-a-real-key")
     await page.click('[data-test="sign-in"]')
@@ -285,6 +287,7 @@ describe("the portal against the real control plane", () => {
   test("a plain user sees no administration and is told an admin page is not theirs", async () => {
     const other = await browser.context.newPage()
     await other.goto("/sign-in")
+    await other.waitForFunction(() => document.activeElement?.closest('[data-test="username"]') != null)
     await other.fill('[data-test="token-input"] input', core.userKey)
     await other.click('[data-test="sign-in"]')
     await other.waitForURL(/\/catalog$/)
