@@ -24,11 +24,21 @@ const byTest = (id: string) => page.locator(`[data-test="${id}"]`)
 const noDialog = () => page.waitForFunction(() => document.querySelectorAll(".v-dialog .v-overlay__content").length === 0)
 const problemText = async () => (await byTest("problem").first().textContent()) ?? ""
 /**
- * Vuetify focuses an autofocus field a moment after it shows: typing into another field before then
- * would end up in the autofocus one. Wait for it after every fresh page.
+ * Vuetify focuses an autofocus field a moment after it shows (the browser's autofocus may come
+ * first): typing into another field then can end up in the autofocus one. Wait for the focus, then
+ * fill and read back every field until all hold what was typed.
  */
 const focusSettled = (id: string) =>
   page.waitForFunction((testId) => document.activeElement?.closest(`[data-test="${testId}"]`) != null, id, { timeout: T })
+async function fillAll(fields: Record<string, string>) {
+  const selector = (id: string) => `[data-test="${id}"] input`
+  for (let attempt = 0; attempt < 5; attempt++) {
+    for (const [id, value] of Object.entries(fields)) await page.fill(selector(id), value)
+    const values = await Promise.all(Object.keys(fields).map((id) => page.inputValue(selector(id))))
+    if (values.every((v, i) => v === Object.values(fields)[i])) return
+  }
+  throw new Error(`the form did not keep the values typed into ${Object.keys(fields).join(", ")}`)
+}
 
 async function signOut() {
   await byTest("user-menu").click()
@@ -38,8 +48,7 @@ async function signOut() {
 }
 
 async function signIn(username: string, password: string) {
-  await page.fill('[data-test="username"] input', username)
-  await page.fill('[data-test="password"] input', password)
+  await fillAll({ username, password })
   await byTest("password-sign-in").click()
 }
 
@@ -91,17 +100,13 @@ describe("signing in to the portal", () => {
     await page.waitForURL(/\/setup$/)
     await focusSettled("setup-token")
 
-    await page.fill('[data-test="setup-token"] input', "sst_wrong")
-    await page.fill('[data-test="new-password"] input', ADMIN_PASSWORD)
-    await page.fill('[data-test="confirm-password"] input', ADMIN_PASSWORD)
+    await fillAll({ "setup-token": "sst_wrong", "new-password": ADMIN_PASSWORD, "confirm-password": ADMIN_PASSWORD })
     await byTest("set-password").click()
     await visible(page.locator('[data-test="setup-token"] .v-messages__message', { hasText: "setup token is wrong" }))
     await browser.shot("auth-01-setup-wrong-token")
 
     // A refused password must not spend the token.
-    await page.fill('[data-test="setup-token"] input', token)
-    await page.fill('[data-test="new-password"] input', "short")
-    await page.fill('[data-test="confirm-password"] input', "shorter")
+    await fillAll({ "setup-token": token, "new-password": "short", "confirm-password": "shorter" })
     await byTest("set-password").click()
     await visible(page.locator('[data-test="confirm-password"] .v-messages__message', { hasText: "differ" }))
     await page.fill('[data-test="confirm-password"] input', "short")
@@ -109,8 +114,7 @@ describe("signing in to the portal", () => {
     await visible(byTest("problem"))
     expect(await problemText()).toMatch(/at least 10/i)
 
-    await page.fill('[data-test="new-password"] input', ADMIN_PASSWORD)
-    await page.fill('[data-test="confirm-password"] input', ADMIN_PASSWORD)
+    await fillAll({ "new-password": ADMIN_PASSWORD, "confirm-password": ADMIN_PASSWORD })
     await byTest("set-password").click()
     await page.waitForURL(/\/admin$/)
     await visible(byTest("user-menu"))
@@ -166,8 +170,7 @@ describe("signing in to the portal", () => {
     await focusSettled("new-password")
     // The token left the address bar once the page read it.
     expect(page.url()).toBe(`${core.url}/invitation`)
-    await page.fill('[data-test="new-password"] input', GRACE_PASSWORD)
-    await page.fill('[data-test="confirm-password"] input', GRACE_PASSWORD)
+    await fillAll({ "new-password": GRACE_PASSWORD, "confirm-password": GRACE_PASSWORD })
     await browser.shot("auth-05-invitation")
     await byTest("set-password").click()
     await page.waitForURL(/\/catalog$/)
@@ -176,8 +179,7 @@ describe("signing in to the portal", () => {
     // The link works once.
     await page.goto(link)
     await focusSettled("new-password")
-    await page.fill('[data-test="new-password"] input', "another-password-123")
-    await page.fill('[data-test="confirm-password"] input', "another-password-123")
+    await fillAll({ "new-password": "another-password-123", "confirm-password": "another-password-123" })
     await byTest("set-password").click()
     await visible(byTest("invitation-invalid"))
   })
