@@ -1,9 +1,9 @@
 // SessionDriver on one Docker host: each session is a labelled container from its template's image.
+import { KeyedLock } from "../../runtime/src/keyed-lock.ts"
 import Docker from "dockerode"
 import type { Capacity, SessionReport, SessionSpec } from "@streamspace/schemas"
 import type { SessionDriver, VncTarget } from "../../runtime/src/session-driver.ts"
 import { containerCreateOptions } from "./container-spec.ts"
-import { KeyedLock } from "./keyed-lock.ts"
 import { DriverError } from "./errors.ts"
 import { checkAgentName, checkSessionId, checkSpec } from "./input-checks.ts"
 import { networkName } from "./naming.ts"

@@ -1,4 +1,5 @@
 // SessionDriver on Kubernetes: each session is a one-replica Deployment (+ home claim, VNC Secret,
+import { KeyedLock } from "../../runtime/src/keyed-lock.ts"
 // NetworkPolicy) in one namespace; state comes from watched caches of the agent's Deployments and pods.
 import { type V1Deployment, type V1Pod, Watch } from "@kubernetes/client-node"
 import type { Capacity, SessionReport, SessionSpec } from "@streamspace/schemas"
@@ -6,7 +7,6 @@ import type { Logger } from "pino"
 import type { SessionDriver, VncTarget } from "../../runtime/src/session-driver.ts"
 import { DriverError } from "./errors.ts"
 import { checkSessionId, checkSpec } from "./input-checks.ts"
-import { KeyedLock } from "./keyed-lock.ts"
 import { ListWatch } from "./list-watch.ts"
 import { LABEL, VNC_PORT_ANNOTATION, ownedSelector, sessionObjectName } from "./naming.ts"
 import type { ObjectPlan } from "./objects.ts"
