@@ -131,6 +131,30 @@ describe("KubernetesSessionDriver on a real apiserver (fake kubelet)", () => {
     }, 30_000)
   })
 
+  test("after reconcile, a Deployment of the agent's that no known session owns is removed from the watch", async () => {
+    const { driver, ns } = await env.driver()
+    const { driver: other } = await env.driver({}, ns)
+    const known = sessionSpec()
+    await driver.start(known)
+    await driver.reconcile([known.sessionId])
+    // Another process makes a Deployment with this agent's labels (a deposed replica, a hand-made copy).
+    const stray = sessionSpec()
+    // Its start never sees Ready (the Deployment is removed under it); the test does not wait for it.
+    other.start(stray).catch(() => undefined)
+    await eventually(async () => {
+      const names = (await env.admin.apps.listNamespacedDeployment({ namespace: ns.sessionNamespace })).items.map(
+        (d) => d.metadata?.name,
+      )
+      expect(names).toEqual([sessionObjectName(known.sessionId)])
+    }, 30_000)
+    // Sessions started after the reconcile are known: the watch leaves them alone.
+    const later = sessionSpec()
+    await driver.start(later)
+    await Bun.sleep(500)
+    expect((await driver.list()).map((r) => r.sessionId).sort()).toEqual([known.sessionId, later.sessionId].sort())
+    other.close()
+  })
+
   test("a Deployment deleted behind the agent's back is reported as failed, from the watch", async () => {
     const { driver, ns } = await env.driver()
     const spec = sessionSpec()

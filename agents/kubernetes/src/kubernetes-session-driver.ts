@@ -44,6 +44,11 @@ export class KubernetesSessionDriver implements SessionDriver {
   /** Sessions this agent is deleting: their Deployment's disappearance is news to nobody. */
   private readonly stopping = new Set<string>()
   private readonly vanishedListeners = new Set<(report: SessionReport) => void>()
+  /**
+   * Sessions the control plane knows, from the last reconcile plus those started since; null until
+   * the first reconcile, so nothing is judged an orphan before the agent has heard the control plane.
+   */
+  private known: Set<string> | null = null
   private readonly readyTimeoutMs: number
   private readonly isLeader: () => boolean
   private readonly resolve: PodAddressResolver
@@ -125,6 +130,7 @@ export class KubernetesSessionDriver implements SessionDriver {
     this.mustLead("stop a session")
     const id = checkSessionId(sessionId)
     return this.lock.run(id, async () => {
+      this.known?.delete(id)
       this.stopping.add(id)
       try {
         // Nothing was there: no DELETED event will come to clear the mark.
@@ -171,6 +177,7 @@ export class KubernetesSessionDriver implements SessionDriver {
       await this.stop(id)
       reports.push({ sessionId: id, state: "stopped", reason: "removed: no known session owns this Deployment" })
     }
+    this.known = wanted
     for (const id of wanted)
       if (!found.has(id))
         reports.push({ sessionId: id, state: "failed", reason: "the session's Deployment vanished from the cluster" })
@@ -198,6 +205,8 @@ export class KubernetesSessionDriver implements SessionDriver {
 
   private async startLocked(spec: SessionSpec): Promise<SessionReport> {
     const id = spec.sessionId
+    // Known before its Deployment exists, so the watch never takes it for an orphan.
+    this.known?.add(id)
     await this.ready()
     this.stopping.delete(id)
     const deployment = this.deployments.get(sessionObjectName(id))
@@ -254,6 +263,7 @@ export class KubernetesSessionDriver implements SessionDriver {
   private deploymentChanged(type: string, deployment: V1Deployment): void {
     const id = sessionOfDeployment(deployment)
     this.notify(id)
+    if (type === "added" && id) this.removeIfOrphan(id)
     if (type !== "deleted" || !id) return
     this.passwords.delete(id)
     if (this.stopping.delete(id) || !this.isLeader()) return
@@ -263,6 +273,15 @@ export class KubernetesSessionDriver implements SessionDriver {
       reason: "the session's Deployment was deleted outside StreamSpace",
     }
     for (const listener of this.vanishedListeners) listener(report)
+  }
+
+  /** A Deployment of ours appeared that no known session owns (made by hand, or by a deposed replica): remove it. */
+  private removeIfOrphan(id: string): void {
+    if (!this.known || this.known.has(id) || this.stopping.has(id) || !this.isLeader()) return
+    this.options.log.warn({ sessionId: id }, "removing a Deployment that no known session owns")
+    this.stop(id).catch((err: unknown) =>
+      this.options.log.error({ err, sessionId: id }, "could not remove a Deployment that no known session owns"),
+    )
   }
 
   private podsOf(sessionId: string): V1Pod[] {
