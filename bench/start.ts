@@ -5,7 +5,7 @@
 import { mkdtempSync, readFileSync } from "node:fs"
 import { loadavg, tmpdir } from "node:os"
 import { join } from "node:path"
-import type { Session, Template } from "../schemas/src/index.ts"
+import type { Session } from "../schemas/src/index.ts"
 import { readRfbBanner } from "../agents/docker/src/rfb-banner.ts"
 import { containerCreateOptions } from "../agents/docker/src/container-spec.ts"
 import { docker, sessionSpec } from "../agents/docker/src/test-support.ts"
@@ -78,21 +78,12 @@ const rawSameStart = () => {
 // ---- the product: real control plane + real Docker agent ----
 
 const cp = await processControlPlane({ AGENT_HEARTBEAT_INTERVAL_MS: "1000", AGENT_COMMAND_TIMEOUT_MS: "120000" })
-const template = await cp.call<Template>("/api/v1/templates", {
-  method: "POST",
-  body: JSON.stringify({
-    name: `bench-${run}`,
-    displayName: "Bench desktop",
-    category: "Bench",
-    image,
-    resources: { cpu: 0.5, memory: 256 },
-    homePath: "/home/user",
-  }),
+const template = await cp.desktopTemplate(`bench-${run}`, image, {
+  displayName: "Bench desktop",
+  category: "Bench",
+  resources: { cpu: 0.5, memory: 256 },
 })
-const registered = await cp.call<{ id: string; token: string }>("/api/v1/agents", {
-  method: "POST",
-  body: JSON.stringify({ name: agentName, platform: "docker" }),
-})
+const registered = await cp.registerAgent(agentName)
 const agent = startAgentProcess({
   STREAMSPACE_URLS: cp.core.url,
   STREAMSPACE_AGENT_TOKEN: registered.token,

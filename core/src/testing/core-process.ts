@@ -5,6 +5,7 @@ import { RELAY_ALLOCATOR_ENV } from "../infra/allocator-env.ts"
 import { createLogger } from "../infra/log.ts"
 import { createApiKey } from "../modules/api-keys/service.ts"
 import { createUser } from "../modules/users/service.ts"
+import type { Platform, Resources, Template } from "@streamspace/schemas"
 import { databaseForProcess } from "./test-database.ts"
 
 export interface CoreProcess {
@@ -127,6 +128,28 @@ export async function processControlPlane(env: Record<string, string> = {}, bunF
       const res = await this.fetch(path, init)
       if (!res.ok) throw new Error(`${init.method ?? "GET"} ${path} answered ${res.status}: ${await res.text()}`)
       return (res.status === 204 ? undefined : await res.json()) as T
+    },
+    /** A catalog template for a desktop image, made as the admin (the end-to-end tests' and bench:start's). */
+    desktopTemplate(
+      name: string,
+      image: string,
+      extra: { displayName?: string; category?: string; resources?: Resources } = {},
+    ): Promise<Template> {
+      return this.call<Template>("/api/v1/templates", {
+        method: "POST",
+        body: JSON.stringify({
+          name,
+          displayName: extra.displayName ?? "Test desktop",
+          category: extra.category ?? "Test",
+          image,
+          resources: extra.resources ?? { cpu: 0.5, memory: 512 },
+          homePath: "/home/user",
+        }),
+      })
+    },
+    /** Registers an agent as the admin; its token is shown this once. */
+    registerAgent(name: string, platform: Platform = "docker"): Promise<{ id: string; token: string }> {
+      return this.call("/api/v1/agents", { method: "POST", body: JSON.stringify({ name, platform }) })
     },
     fetch(path: string, init: RequestInit = {}, token = apiKey): Promise<Response> {
       return fetch(`${handle.core.url}${path}`, {

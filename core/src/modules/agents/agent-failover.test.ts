@@ -5,7 +5,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { ensureDesktopImage } from "@streamspace/images"
 import Redis from "ioredis"
-import type { Agent, Session, SessionState, Template } from "@streamspace/schemas"
+import type { Agent, Session, SessionState } from "@streamspace/schemas"
 import { type AgentProcess, startAgentProcess } from "../../testing/agent-process.ts"
 import { type ProcessControlPlane, processControlPlane } from "../../testing/core-process.ts"
 import { containersOf, dockerApi } from "../../testing/docker-api.ts"
@@ -79,22 +79,9 @@ beforeAll(async () => {
   // Heartbeats every 3 s (offline after 9 s): a leader paused for a few seconds keeps its connection, so its late
   // writes reach the core.
   cp = await processControlPlane({ AGENT_HEARTBEAT_INTERVAL_MS: "3000", AGENT_COMMAND_TIMEOUT_MS: "60000" })
-  const template = await cp.call<Template>("/api/v1/templates", {
-    method: "POST",
-    body: JSON.stringify({
-      name: `ha-${run}`,
-      displayName: "HA desktop",
-      category: "Test",
-      image,
-      resources: { cpu: 0.5, memory: 512 },
-      homePath: "/home/user",
-    }),
-  })
+  const template = await cp.desktopTemplate(`ha-${run}`, image, { displayName: "HA desktop" })
   templateId = template.id
-  const registered = await cp.call<{ id: string; token: string }>("/api/v1/agents", {
-    method: "POST",
-    body: JSON.stringify({ name: agentName, platform: "docker" }),
-  })
+  const registered = await cp.registerAgent(agentName)
   agentId = registered.id
   token = registered.token
   startReplica("replica-a")

@@ -4,7 +4,7 @@ import { mkdtempSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { ensureDesktopImage } from "@streamspace/images"
-import type { Agent, Session, SessionState, Template } from "@streamspace/schemas"
+import type { Agent, Session, SessionState } from "@streamspace/schemas"
 import { type AgentProcess, startAgentProcess } from "../../testing/agent-process.ts"
 import { type ProcessControlPlane, processControlPlane } from "../../testing/core-process.ts"
 import { eventually } from "../../testing/eventually.ts"
@@ -76,22 +76,9 @@ const launch = async () => cp.call<Session>("/api/v1/sessions", { method: "POST"
 beforeAll(async () => {
   const { image } = await ensureDesktopImage()
   cp = await processControlPlane({ AGENT_HEARTBEAT_INTERVAL_MS: "500", AGENT_COMMAND_TIMEOUT_MS: "60000" })
-  const template = await cp.call<Template>("/api/v1/templates", {
-    method: "POST",
-    body: JSON.stringify({
-      name: `e2e-${run}`,
-      displayName: "E2E desktop",
-      category: "Test",
-      image,
-      resources: { cpu: 0.5, memory: 512 },
-      homePath: "/home/user",
-    }),
-  })
+  const template = await cp.desktopTemplate(`e2e-${run}`, image, { displayName: "E2E desktop" })
   templateId = template.id
-  const registered = await cp.call<{ id: string; token: string }>("/api/v1/agents", {
-    method: "POST",
-    body: JSON.stringify({ name: agentName, platform: "docker" }),
-  })
+  const registered = await cp.registerAgent(agentName)
   agentId = registered.id
   token = registered.token
   agent = startAgent()

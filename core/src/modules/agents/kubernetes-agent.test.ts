@@ -2,7 +2,7 @@
 // kube-apiserver (its test cluster, also run by path; pods go Ready by its fake kubelet): REST → agent → Deployment.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test"
 import { join } from "node:path"
-import type { Agent, Session, SessionState, Template } from "@streamspace/schemas"
+import type { Agent, Session, SessionState } from "@streamspace/schemas"
 import { type ProcessControlPlane, processControlPlane } from "../../testing/core-process.ts"
 import { eventually } from "../../testing/eventually.ts"
 
@@ -47,22 +47,11 @@ beforeAll(async () => {
     agentNamespace: string
   }
   cp = await processControlPlane({ AGENT_HEARTBEAT_INTERVAL_MS: "1000" })
-  const template = await cp.call<Template>("/api/v1/templates", {
-    method: "POST",
-    body: JSON.stringify({
-      name: `k8s-${crypto.randomUUID().slice(0, 8)}`,
-      displayName: "Kubernetes desktop",
-      category: "Test",
-      image: "streamspace/desktop:latest",
-      resources: { cpu: 0.5, memory: 512 },
-      homePath: "/home/user",
-    }),
+  const template = await cp.desktopTemplate(`k8s-${crypto.randomUUID().slice(0, 8)}`, "streamspace/desktop:latest", {
+    displayName: "Kubernetes desktop",
   })
   templateId = template.id
-  const registered = await cp.call<{ id: string; token: string }>("/api/v1/agents", {
-    method: "POST",
-    body: JSON.stringify({ name: "kubernetes", platform: "kubernetes" }),
-  })
+  const registered = await cp.registerAgent("kubernetes", "kubernetes")
   agentId = registered.id
   agent = Bun.spawn(["bun", join(agentsDir, "main.ts")], {
     env: {
