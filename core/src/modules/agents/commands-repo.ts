@@ -105,7 +105,10 @@ export const markAcked = (sql: Sql, id: string, agentId: string) =>
   sql`update agent_commands set state = 'acked', next_attempt_at = null, updated_at = now()
     where id = ${id} and agent_id = ${agentId} and state = 'sent'`
 
-/** Ends a command once; the caller that gets the row back is the one that acts on the outcome. */
+/**
+ * Ends a command once; the caller that gets the row back is the one that acts on the outcome.
+ * `byAgent`: only if the command is that agent's (a result from any other agent changes nothing).
+ */
 export const completeCommand = async (
   sql: Sql,
   id: string,
@@ -113,6 +116,7 @@ export const completeCommand = async (
     | { state: "succeeded"; result: Record<string, unknown> }
     | { state: "failed"; errorCode: string; error: string }
     | { state: "cancelled"; error: string },
+  byAgent?: string,
 ) =>
   (
     await sql<CommandRow[]>`update agent_commands set state = ${outcome.state},
@@ -120,7 +124,8 @@ export const completeCommand = async (
         error_code = ${outcome.state === "failed" ? outcome.errorCode : null},
         error = ${outcome.state === "succeeded" ? null : outcome.error},
         next_attempt_at = null, updated_at = now(), completed_at = now()
-      where id = ${id} and state = any(${open}::text[]) returning *`
+      where id = ${id} and state = any(${open}::text[]) ${byAgent ? sql`and agent_id = ${byAgent}` : sql``}
+      returning *`
   )[0] ?? null
 
 export const remainingMs = (row: CommandRow) => Math.max(1, Date.parse(row.deadlineAt) - Date.now())

@@ -88,10 +88,15 @@ export function createDispatcher(deps: CoreDeps, link: DispatcherLink, timings: 
   return {
     /** Persists a command and tries to deliver it now. Returns the open command of the session if it has one. */
     async issue(input: IssueCommand): Promise<CommandRow> {
-      const { row, created } = await sql.begin(async (tx) => {
-        if (input.action === "session.stop") await repo.cancelOpenForSession(tx, input.sessionId, "superseded by session.stop")
-        return repo.insertCommand(tx, { ...input, maxAttempts: timings.maxAttempts, timeoutMs: timings.commandTimeoutMs })
-      })
+      const command = { ...input, maxAttempts: timings.maxAttempts, timeoutMs: timings.commandTimeoutMs }
+      // Only a stop replaces what is open; any other command is one statement, no transaction round trips.
+      const { row, created } =
+        input.action === "session.stop"
+          ? await sql.begin(async (tx) => {
+              await repo.cancelOpenForSession(tx, input.sessionId, "superseded by session.stop")
+              return repo.insertCommand(tx, command)
+            })
+          : await repo.insertCommand(sql, command)
       if (created) await attend(row)
       return row
     },
@@ -101,9 +106,7 @@ export function createDispatcher(deps: CoreDeps, link: DispatcherLink, timings: 
     },
 
     async succeeded(agentId: string, commandId: string, result: Record<string, unknown>): Promise<void> {
-      const current = await repo.findCommand(sql, commandId)
-      if (!current || current.agentId !== agentId) return
-      const done = await repo.completeCommand(sql, commandId, { state: "succeeded", result })
+      const done = await repo.completeCommand(sql, commandId, { state: "succeeded", result }, agentId)
       if (done) await link.settled(done)
     },
 

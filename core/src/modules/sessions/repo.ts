@@ -8,19 +8,26 @@ import {
   type SessionState,
 } from "@streamspace/schemas"
 import type { Sql } from "../../infra/db/connect.ts"
+import { changeWithEvent, type EventType } from "../events/outbox.ts"
 
 const columns = (sql: Sql) =>
   sql`id, user_id, template_id, template_name, state, reason, agent_id, resources, created_at, updated_at,
     started_at, stopped_at, last_activity_at`
 
+/** A new pending session and its `session.created` event, in one statement. */
 export const insertSession = async (
   sql: Sql,
   s: { userId: string; templateId: string; templateName: string; resources: Resources },
 ) =>
   (
-    await sql<Session[]>`insert into sessions (user_id, template_id, template_name, state, resources)
-      values (${s.userId}, ${s.templateId}, ${s.templateName}, 'pending', ${sql.json(s.resources)})
-      returning ${columns(sql)}`
+    await changeWithEvent<Session>(
+      sql,
+      sql`insert into sessions (user_id, template_id, template_name, state, resources)
+        values (${s.userId}, ${s.templateId}, ${s.templateName}, 'pending', ${sql.json(s.resources)})
+        returning ${columns(sql)}`,
+      "session.created",
+      sql`jsonb_build_object('sessionId', id, 'userId', user_id, 'templateId', template_id)`,
+    )
   )[0] as Session
 
 export const findSession = async (sql: Sql, id: string) =>
@@ -47,6 +54,20 @@ export async function listSessions(sql: Sql, q: SessionQuery & { ownerId: string
  * Moves a session to `to` only if it is still in one of `from`: two racing updates cannot both
  * win, and a stale caller gets null instead of overwriting newer state.
  */
+const stateChange = (
+  sql: Sql,
+  id: string,
+  from: readonly SessionState[],
+  to: SessionState,
+  fields: { reason?: string | null; agentId?: string | null },
+) => sql`update sessions set state = ${to}, updated_at = now(),
+      reason = ${fields.reason === undefined ? sql`reason` : fields.reason},
+      agent_id = ${fields.agentId === undefined ? sql`agent_id` : fields.agentId},
+      started_at = ${to === "running" ? sql`coalesce(started_at, now())` : sql`started_at`},
+      stopped_at = ${to === "stopped" || to === "failed" ? sql`now()` : sql`stopped_at`}
+    where id = ${id} and state = any(${from as SessionState[]}::text[])
+    returning ${columns(sql)}`
+
 export async function setState(
   sql: Sql,
   id: string,
@@ -54,13 +75,21 @@ export async function setState(
   to: SessionState,
   fields: { reason?: string | null; agentId?: string | null } = {},
 ) {
-  const rows = await sql<Session[]>`update sessions set state = ${to}, updated_at = now(),
-      reason = ${fields.reason === undefined ? sql`reason` : fields.reason},
-      agent_id = ${fields.agentId === undefined ? sql`agent_id` : fields.agentId},
-      started_at = ${to === "running" ? sql`coalesce(started_at, now())` : sql`started_at`},
-      stopped_at = ${to === "stopped" || to === "failed" ? sql`now()` : sql`stopped_at`}
-    where id = ${id} and state = any(${from as SessionState[]}::text[])
-    returning ${columns(sql)}`
+  const rows = await sql<Session[]>`${stateChange(sql, id, from, to, fields)}`
+  return rows[0] ?? null
+}
+
+/** setState and, when it moves, the event of the new state (its data: sessionId, userId, reason) in one statement. */
+export async function setStateWithEvent(
+  sql: Sql,
+  id: string,
+  from: readonly SessionState[],
+  to: SessionState,
+  fields: { reason?: string | null; agentId?: string | null },
+  event: EventType,
+) {
+  const payload = sql`jsonb_build_object('sessionId', id, 'userId', user_id, 'reason', reason)`
+  const rows = await changeWithEvent<Session>(sql, stateChange(sql, id, from, to, fields), event, payload)
   return rows[0] ?? null
 }
 

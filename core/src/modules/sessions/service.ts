@@ -35,10 +35,11 @@ export async function createSession(deps: CoreDeps, user: Principal, input: Crea
       )
   }
   await deps.sessionPolicy?.beforeCreate(user, { template, resources })
-  const session = await deps.sql.begin(async (tx) => {
-    const s = await repo.insertSession(tx, { userId: user.id, templateId: template.id, templateName: template.name, resources })
-    await appendEvent(tx, "session.created", { sessionId: s.id, userId: user.id, templateId: template.id })
-    return s
+  const session = await repo.insertSession(deps.sql, {
+    userId: user.id,
+    templateId: template.id,
+    templateName: template.name,
+    resources,
   })
   listCacheOf(deps.sql).forget()
   deps.scheduler?.sessionCreated(session)
@@ -140,6 +141,31 @@ export async function transition(
 }
 
 /**
+ * One statement where it can be (no BEGIN/COMMIT round trips: launches run several transitions in a
+ * row). Running after waking is a wake, not a start: telling which needs the state before, read
+ * under a lock in a transaction.
+ */
+async function changeState(
+  deps: CoreDeps,
+  id: string,
+  allowedFrom: readonly SessionState[],
+  to: SessionState,
+  fields: { reason?: string | null; agentId?: string | null },
+): Promise<Session | null> {
+  if (to === "running" && allowedFrom.includes("waking"))
+    return deps.sql.begin(async (tx) => {
+      const woken = (await repo.lockState(tx, id)) === "waking"
+      const row = await repo.setState(tx, id, allowedFrom, to, fields)
+      if (row) await appendEvent(tx, woken ? "session.woken" : "session.started" satisfies typeof EVENT_OF.running, { sessionId: id, userId: row.userId, reason: row.reason })
+      return row
+    })
+  const event = EVENT_OF[to]
+  return event
+    ? repo.setStateWithEvent(deps.sql, id, allowedFrom, to, fields, event)
+    : repo.setState(deps.sql, id, allowedFrom, to, fields)
+}
+
+/**
  * Compare-and-set for callers that know which state they expect (agents' reports, command
  * outcomes): moves only from one of `from`, and answers null instead of throwing otherwise.
  */
@@ -151,14 +177,7 @@ export async function transitionFrom(
   fields: { reason?: string | null; agentId?: string | null } = {},
 ): Promise<Session | null> {
   const allowedFrom = from.filter((f) => canTransition(f, to))
-  const updated = await deps.sql.begin(async (tx) => {
-    // Running after waking is a wake, not a start: the event says which.
-    const woken = to === "running" && allowedFrom.includes("waking") && (await repo.lockState(tx, id)) === "waking"
-    const row = await repo.setState(tx, id, allowedFrom, to, fields)
-    const event = row && (woken ? "session.woken" : EVENT_OF[to])
-    if (row && event) await appendEvent(tx, event, { sessionId: id, userId: row.userId, reason: row.reason })
-    return row
-  })
+  const updated = await changeState(deps, id, allowedFrom, to, fields)
   if (updated) listCacheOf(deps.sql).forget()
   return updated
 }
