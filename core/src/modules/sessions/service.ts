@@ -156,7 +156,8 @@ async function changeState(
     return deps.sql.begin(async (tx) => {
       const woken = (await repo.lockState(tx, id)) === "waking"
       const row = await repo.setState(tx, id, allowedFrom, to, fields)
-      if (row) await appendEvent(tx, woken ? "session.woken" : "session.started" satisfies typeof EVENT_OF.running, { sessionId: id, userId: row.userId, reason: row.reason })
+      const event = woken ? "session.woken" : "session.started"
+      if (row) await appendEvent(tx, event, { sessionId: id, userId: row.userId, reason: row.reason })
       return row
     })
   const event = EVENT_OF[to]
