@@ -5,6 +5,7 @@ import { cpus, loadavg, tmpdir } from "node:os"
 import { join } from "node:path"
 import type { Subprocess } from "bun"
 import { createApp } from "../core/src/app.ts"
+import { PRODUCTION_ENV } from "../core/src/infra/production-env.ts"
 import { connectPglite, connectPostgres, type Database } from "../core/src/infra/db/connect.ts"
 import { migrate } from "../core/src/infra/db/migrate.ts"
 import { createLogger } from "../core/src/infra/log.ts"
@@ -51,6 +52,7 @@ async function startCore(env: Record<string, string>): Promise<Started> {
       JWT_SECRET,
       ACCESS_TOKEN_TTL_SECONDS: "3600",
       LOCAL_DOCKER_AGENT: "off",
+      ...PRODUCTION_ENV,
       ...env,
     },
     stdout: "ignore",

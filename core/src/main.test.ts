@@ -163,6 +163,29 @@ describe(`start-up on ${testBackend()}`, () => {
     expect(after).toEqual({ users: ["chief"], hash: hashSecret(tokens[1] as string), templates: before })
   })
 
+  test("run as the product is (NODE_ENV=production), a body that fails validation is a 422 naming each field, audited", async () => {
+    const core = await startCoreProcess(backend.env, 120_000)
+    try {
+      const requestId = `production-${Date.now()}`
+      const res = await fetch(`${core.url}/api/v1/auth/sign-in`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-request-id": requestId },
+        body: JSON.stringify({ username: 42 }),
+      })
+      expect(res.status).toBe(422)
+      expect(res.headers.get("content-type")).toBe("application/problem+json")
+      const problem = (await res.json()) as { code: string; errors: { field: string }[]; requestId: string }
+      expect(problem.code).toBe("VALIDATION_FAILED")
+      expect(problem.requestId).toBe(requestId)
+      expect(problem.errors.map((e) => e.field).sort()).toEqual(["/password", "/username"])
+      await expectCleanStop(core)
+      const rows = await inspect((db) => db.sql`select outcome, status from audit_events where request_id = ${requestId}`)
+      expect(rows.map((r) => ({ ...r }))).toEqual([{ outcome: "failure", status: 422 }])
+    } finally {
+      core.proc.kill()
+    }
+  })
+
   test("SIGTERM stops serving, writes the audit rows still in flight, and exits 0", async () => {
     const core = await startCoreProcess(backend.env, 120_000)
     const url = core.url

@@ -2,6 +2,7 @@
 import { join } from "node:path"
 import { createApp } from "../app.ts"
 import { RELAY_ALLOCATOR_ENV } from "../infra/allocator-env.ts"
+import { PRODUCTION_ENV } from "../infra/production-env.ts"
 import { createLogger } from "../infra/log.ts"
 import { createApiKey } from "../modules/api-keys/service.ts"
 import { createUser } from "../modules/users/service.ts"
@@ -30,6 +31,8 @@ export async function startCoreProcess(
     env: {
       ...RELAY_ALLOCATOR_ENV,
       ...process.env,
+      // After the runner's environment: bun test sets NODE_ENV=test, and the process runs as the product does.
+      ...PRODUCTION_ENV,
       PORT: "0",
       HOST: "127.0.0.1",
       LOG_LEVEL: "info",
