@@ -142,32 +142,54 @@ export function createRedisAgentRegistry(o: RedisRegistryOptions): AgentRegistry
     return found.filter((p) => p.replicaId !== o.replicaId && alive.has(p.replicaId))
   }
 
+  /** One renewal round trip per this many agents: Redis serves other callers (a command's route) in between, and no turn of the event loop holds thousands of keys. */
+  const RENEW_CHUNK = 200
+
   async function renew(): Promise<void> {
     if (owned.size === 0) return
-    const pipe = redis.pipeline()
-    for (const p of beaten) pipe.hset(k.heartbeats(p.agentId), p.instanceId, String(p.lastSeenAt))
-    for (const p of beaten) pipe.pexpire(k.heartbeats(p.agentId), o.heartbeatTtlMs)
-    for (const p of beaten) pipe.hset(k.allBeats, k.field(p), String(p.lastSeenAt))
+    const beats = [...beaten]
     beaten.clear()
-    const renewed = [...owned.keys()]
-    const metas = [...owned.values()].flatMap((instances) => {
-      const first = instances.values().next().value
-      return first ? [k.meta(first)] : []
-    })
-    // One script call for every key: 2,000 agents are one command, not 4,000.
-    pipe.eval(RENEW, renewed.length + metas.length, ...renewed.map(k.connections), ...metas, ttl, renewed.length)
-    const replies = (await pipe.exec()) ?? []
-    // An entry that expired anyway (Redis stalled past the TTL without dropping the connection, so no
-    // reconnection republished it) is written again from memory.
-    const lostAt = (replies.at(-1)?.[1] ?? []) as number[]
-    const lost = lostAt.map((i) => renewed[i - 1] as string)
-    if (lost.length === 0) return
-    const again = redis.pipeline()
-    for (const agentId of lost) for (const p of owned.get(agentId)?.values() ?? []) write(again, p)
-    await again.exec()
+    const agents = [...owned.keys()]
+    for (let i = 0; i < Math.max(agents.length, beats.length); i += RENEW_CHUNK) {
+      const pipe = redis.pipeline()
+      const beatsHere = beats.slice(i, i + RENEW_CHUNK)
+      for (const p of beatsHere) pipe.hset(k.heartbeats(p.agentId), p.instanceId, String(p.lastSeenAt))
+      for (const p of beatsHere) pipe.pexpire(k.heartbeats(p.agentId), o.heartbeatTtlMs)
+      for (const p of beatsHere) pipe.hset(k.allBeats, k.field(p), String(p.lastSeenAt))
+      const renewed = agents.slice(i, i + RENEW_CHUNK)
+      const metas = renewed.flatMap((agentId) => {
+        const first = owned.get(agentId)?.values().next().value
+        return first ? [k.meta(first)] : []
+      })
+      // One script call renews the chunk's keys: 200 agents are one command, not 400.
+      if (renewed.length > 0)
+        pipe.eval(RENEW, renewed.length + metas.length, ...renewed.map(k.connections), ...metas, ttl, renewed.length)
+      const replies = (await pipe.exec()) ?? []
+      if (renewed.length === 0) continue
+      // An entry that expired anyway (Redis stalled past the TTL without dropping the connection, so no
+      // reconnection republished it) is written again from memory.
+      const lostAt = (replies.at(-1)?.[1] ?? []) as number[]
+      if (lostAt.length === 0) continue
+      const again = redis.pipeline()
+      for (const at of lostAt) for (const p of owned.get(renewed[at - 1] as string)?.values() ?? []) write(again, p)
+      await again.exec()
+    }
   }
 
-  const timer = setInterval(() => void renew().catch((err) => failed(err, "renewing entries")), Math.max(50, Math.floor(ttl / 3)))
+  let renewing = false
+  const timer = setInterval(
+    () => {
+      // A renewal that takes longer than the interval (a slow Redis) is not started twice.
+      if (renewing) return
+      renewing = true
+      void renew()
+        .catch((err) => failed(err, "renewing entries"))
+        .finally(() => {
+          renewing = false
+        })
+    },
+    Math.max(50, Math.floor(ttl / 3)),
+  )
 
   return {
     async put(p) {
