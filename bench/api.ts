@@ -86,8 +86,13 @@ const treeRssMiB = (pid: number): number => {
   return rssMiB(pid) + children.reduce((sum, child) => sum + treeRssMiB(child), 0)
 }
 
-async function startBare(): Promise<{ proc: Subprocess; url: string }> {
-  const proc = Bun.spawn(["bun", join(import.meta.dir, "bare-server.ts")], { stdout: "pipe", stderr: "inherit" })
+/** A yardstick server (bare-server.ts, elysia-floor.ts) in its own process; it prints its port. */
+async function startYardstick(file: string): Promise<{ proc: Subprocess; url: string }> {
+  const proc = Bun.spawn(["bun", join(import.meta.dir, file)], {
+    env: { ...process.env, ...PRODUCTION_ENV },
+    stdout: "pipe",
+    stderr: "inherit",
+  })
   const reader = proc.stdout.getReader()
   const { value } = await reader.read()
   reader.releaseLock()
@@ -214,10 +219,24 @@ const t0 = performance.now()
 const load0 = loadavg()
 console.error(`bench:api on ${cpus().length} × ${cpus()[0]?.model}, load average ${load0.map((l) => l.toFixed(2)).join(" ")}`)
 
-const bareServer = await startBare()
+const bareServer = await startYardstick("bare-server.ts")
 const bare = new Map<number, LoadFigures>()
 for (const c of CONNECTIONS) bare.set(c, await load(bareServer.url, c))
 await stop(bareServer.proc)
+const floorServer = await startYardstick("elysia-floor.ts")
+const floor: Row[] = []
+for (const c of CONNECTIONS) {
+  const figures = await load(`${floorServer.url}/api/v1/sessions`, c, { script: "invalid-post.lua" })
+  if (figures.non2xx === 0) throw new Error("the Elysia floor accepted the invalid body")
+  floor.push({
+    backend: "—",
+    what: "Elysia + the body schema only: invalid body → 422",
+    connections: c,
+    figures,
+    bare: bare.get(c) as LoadFigures,
+  })
+}
+await stop(floorServer.proc)
 
 // Embedded database: first start on an empty data dir (initdb + migrations + catalog), restart, idle RSS.
 const dataRoot = mkdtempSync(join(tmpdir(), "streamspace-bench-"))
@@ -253,8 +272,12 @@ try {
 
 const load1 = loadavg()
 console.log(`### Requests (wrk -t2, ${SECONDS} s per row after a 1 s warm-up)\n`)
-console.log(table(rows, [...bare.entries()]))
+console.log(table([...floor, ...rows], [...bare.entries()]))
 console.log(`\nGoals on PostgreSQL:\n${goals(rows)}\n`)
+const floor100 = floor.find((r) => r.connections === 100) as Row
+console.log(
+  `The framework's own floor for the invalid POST at 100 connections: ${fmt(floor100.figures.perSecond / floor100.bare.perSecond, 2)}× bare.\n`,
+)
 console.log("### Start and memory\n")
 console.log("| what | figure |\n|---|---:|")
 console.log(`| first start to /readyz, embedded PGlite (initdb, migrations, catalog) | ${fmt(first.readyMs)} ms |`)

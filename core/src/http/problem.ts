@@ -4,7 +4,16 @@ import { AppError, MalformedRequest, NotFound, ValidationFailed } from "./errors
 
 export const PROBLEM_CONTENT_TYPE = "application/problem+json"
 
-const problemType = (code: string) => `https://streamspace.dev/problems/${code.toLowerCase().replaceAll("_", "-")}`
+const problemTypes = new Map<string, string>()
+/** The problem type URI of an error code (codes are few and fixed: each is built once). */
+function problemType(code: string): string {
+  let uri = problemTypes.get(code)
+  if (!uri) {
+    uri = `https://streamspace.dev/problems/${code.toLowerCase().replaceAll("_", "-")}`
+    problemTypes.set(code, uri)
+  }
+  return uri
+}
 
 export function problemOf(error: AppError, requestId?: string): Problem {
   const body: Problem = {
@@ -31,12 +40,28 @@ interface TypeBoxIssue {
   schema?: { description?: string }
 }
 
+/** At most this many field errors per answer (as many as Elysia lists). */
+const MAX_FIELD_ERRORS = 64
+
+interface ElysiaValidationError {
+  all?: readonly unknown[]
+  /** The compiled TypeBox check and the value it refused. */
+  validator?: { Errors?(value: unknown): Iterable<TypeBoxIssue> }
+  value?: unknown
+}
+
+/** TypeBox's issues, read from the check itself: Elysia's `all` also formats a summary of each that we never show. */
+function issuesOf(error: ElysiaValidationError): Iterable<TypeBoxIssue> {
+  if (typeof error.validator?.Errors === "function") return error.validator.Errors(error.value)
+  return (error.all ?? []) as TypeBoxIssue[]
+}
+
 /** Elysia's validation error lists TypeBox issues; we name each field as a JSON pointer. */
-export function fieldErrorsOf(error: { all?: readonly unknown[] }, where: string): FieldError[] {
-  const issues = (error.all ?? []) as TypeBoxIssue[]
+export function fieldErrorsOf(error: ElysiaValidationError, where: string): FieldError[] {
   const seen = new Set<string>()
   const out: FieldError[] = []
-  for (const issue of issues) {
+  for (const issue of issuesOf(error)) {
+    if (out.length >= MAX_FIELD_ERRORS) break
     const field = `${where === "body" ? "" : `${where}:`}${issue.path || "/"}`
     if (seen.has(field)) continue
     seen.add(field)
@@ -74,7 +99,7 @@ export function toAppError(
   }
   switch (code) {
     case "VALIDATION":
-      return new ValidationFailed(fieldErrorsOf(error as { all?: unknown[] }, where))
+      return new ValidationFailed(fieldErrorsOf(error as ElysiaValidationError, where))
     case "PARSE":
       return new MalformedRequest("The request body could not be parsed. Send valid JSON with content-type application/json.")
     case "NOT_FOUND":

@@ -17,6 +17,17 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/
 /** Client-sent ids are kept when they look sane, so logs can be joined across systems. */
 const requestIdOf = (header: string | undefined) => (header && REQUEST_ID.test(header) ? header : crypto.randomUUID())
 
+/** What the audit hook reads; `principal` is derived by auth-context, and is absent when a call failed before it. */
+interface AfterResponse {
+  request: Request
+  set: { status?: number | string; headers: Record<string, unknown> }
+  server: { requestIP(request: Request): { address: string } | null } | null
+  route: string
+  audit?: AuditNote
+  principal?: Principal | null
+  params?: Record<string, string | undefined>
+}
+
 /** Who sent a request that failed before its principal was derived (e.g. a body that does not parse). */
 export type LateIdentify = (authorization: string | null) => Promise<Principal | null>
 
@@ -37,10 +48,11 @@ export const requestContext = (writer: AuditWriter, identify: LateIdentify) =>
         return { detail: { [ACTION_KEY]: action } as DocumentDecoration }
       },
     })
-    .onAfterResponse({ as: "global" }, (ctx) => {
-      const { request, set, server, route } = ctx
+    // The context is destructured in the parameter list: Elysia reads which fields a hook uses from its source, and a hook
+    // that takes the whole context makes it prepare everything (cookies, query) for every request.
+    .onAfterResponse({ as: "global" }, ({ request, set, server, route, audit, principal, params }: AfterResponse) => {
       if (!MUTATING.has(request.method) || !route) return
-      const c = ctx as typeof ctx & { audit?: AuditNote; principal?: Principal | null; params?: Record<string, string> }
+      const c = { audit, principal, params }
       const status = typeof set.status === "number" ? set.status : 200
       const note = c.audit
       const action = note?.action ?? writer.actionOf(request.method, route)

@@ -21,7 +21,8 @@ const storable = (text: string) => text.replaceAll("\u0000", "").slice(0, 200)
 export class AuditWriter {
   private readonly queue: (AuditRow & { at: string })[] = []
   private readonly lookups = new Set<Promise<unknown>>()
-  private readonly actions = new Map<string, string>()
+  /** method → route → action: looked up after every mutating call, without building a key. */
+  private readonly actions = new Map<string, Map<string, string>>()
   private draining: Promise<void> | null = null
   private dropped = 0
 
@@ -37,12 +38,15 @@ export class AuditWriter {
   learnActions(routes: readonly RouteInfo[]) {
     for (const r of routes) {
       const action = (r.hooks.detail as Record<string, unknown> | undefined)?.[ACTION_KEY]
-      if (typeof action === "string") this.actions.set(`${r.method} ${r.path}`, action)
+      if (typeof action !== "string") continue
+      const routes = this.actions.get(r.method) ?? new Map<string, string>()
+      routes.set(r.path, action)
+      this.actions.set(r.method, routes)
     }
   }
 
   actionOf(method: string, route: string): string | undefined {
-    return this.actions.get(`${method} ${route}`)
+    return this.actions.get(method)?.get(route)
   }
 
   /** Takes the row, or a promise of it when the caller still has to look something up. */
