@@ -83,6 +83,8 @@ export function createRedisAgentRegistry(o: RedisRegistryOptions): AgentRegistry
     warnedAt = Date.now()
     o.log.warn({ err: (err as Error).message }, `agent registry: ${what} failed; using this replica's own connections`)
   }
+  /** How this replica's id reads inside its own entries' JSON. */
+  const ownMarker = `"replicaId":${JSON.stringify(o.replicaId)}`
   const ownedList = () => [...owned.values()].flatMap((m) => [...m.values()]).map((p) => ({ ...p }))
 
   function write(pipe: ReturnType<typeof redis.pipeline>, p: AgentPresence) {
@@ -127,6 +129,8 @@ export function createRedisAgentRegistry(o: RedisRegistryOptions): AgentRegistry
     const beats = (replies[1]?.[1] ?? {}) as Record<string, string>
     const found: AgentPresence[] = []
     for (const [field, json] of Object.entries(all)) {
+      // This replica's own entries are answered from memory: not parsed (all 2,000 each second, on one replica).
+      if (json.includes(ownMarker)) continue
       const p = JSON.parse(json) as Omit<AgentPresence, "lastSeenAt">
       found.push({ ...p, lastSeenAt: Number(beats[field] ?? p.connectedAt) })
     }
