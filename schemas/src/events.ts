@@ -5,9 +5,13 @@ import { Nullable, Timestamp, Uuid } from "./common.ts"
 /** Every event the core appends to its outbox. Plugins subscribe by type or prefix (`session.*`). */
 export const EVENT_TYPES = [
   "session.created",
+  "session.starting",
   "session.started",
+  "session.stopping",
   "session.stopped",
+  "session.hibernating",
   "session.hibernated",
+  "session.waking",
   "session.woken",
   "session.failed",
   "session.deleted",
@@ -31,6 +35,8 @@ export const SessionEventData = Type.Object({
   /** The session's owner: who may see the event besides admins and share holders. */
   userId: Uuid,
   templateId: Type.Optional(Uuid),
+  /** State changes: the agent the session is placed on, once it is. */
+  agentId: Type.Optional(Nullable(Uuid)),
   reason: Reason,
 })
 export const IdleWarningData = Type.Object({
@@ -71,9 +77,13 @@ export const PluginFailedData = Type.Object({
 /** The data each event type carries (a consumer may rely on these fields; more may be added). */
 export interface EventDataMap {
   "session.created": Static<typeof SessionEventData>
+  "session.starting": Static<typeof SessionEventData>
   "session.started": Static<typeof SessionEventData>
+  "session.stopping": Static<typeof SessionEventData>
   "session.stopped": Static<typeof SessionEventData>
+  "session.hibernating": Static<typeof SessionEventData>
   "session.hibernated": Static<typeof SessionEventData>
+  "session.waking": Static<typeof SessionEventData>
   "session.woken": Static<typeof SessionEventData>
   "session.failed": Static<typeof SessionEventData>
   "session.deleted": Static<typeof SessionEventData>

@@ -101,7 +101,7 @@ describe("sessions on agents", () => {
     const running = await untilState(s.id, "running")
     expect(running.agentId).toBe(agent.id)
     const events = await core.db.sql`select type from outbox where payload->>'sessionId' = ${s.id} order by id`
-    expect(events.map((e) => e.type)).toEqual(["session.created", "session.started"])
+    expect(events.map((e) => e.type)).toEqual(["session.created", "session.starting", "session.started"])
     expect((await commandsOf(s.id)).map((c) => [c.action, c.state, c.attempts])).toEqual([["session.start", "succeeded", 1]])
   })
 

@@ -79,7 +79,7 @@ export async function setState(
   return rows[0] ?? null
 }
 
-/** setState and, when it moves, the event of the new state (its data: sessionId, userId, reason) in one statement. */
+/** setState and, when it moves, the event of the new state (its data: sessionId, userId, agentId, reason) in one statement. */
 export async function setStateWithEvent(
   sql: Sql,
   id: string,
@@ -88,7 +88,7 @@ export async function setStateWithEvent(
   fields: { reason?: string | null; agentId?: string | null },
   event: EventType,
 ) {
-  const payload = sql`jsonb_build_object('sessionId', id, 'userId', user_id, 'reason', reason)`
+  const payload = sql`jsonb_build_object('sessionId', id, 'userId', user_id, 'agentId', agent_id, 'reason', reason)`
   const rows = await changeWithEvent<Session>(sql, stateChange(sql, id, from, to, fields), event, payload)
   return rows[0] ?? null
 }

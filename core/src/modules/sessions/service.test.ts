@@ -48,11 +48,19 @@ describe("transition()", () => {
     expect(stopped.stoppedAt).not.toBeNull()
     expect(await eventsOf(s.id)).toEqual([
       "session.created",
+      "session.starting",
       "session.started",
+      "session.hibernating",
       "session.hibernated",
+      "session.waking",
       "session.woken", // running again after waking: a wake, not a start
+      "session.stopping",
       "session.stopped",
     ])
+    // Every state change names the agent the session is on.
+    const payloads = await core.deps.sql<{ type: string; payload: Record<string, unknown> }[]>`
+      select type, payload from outbox where payload->>'sessionId' = ${s.id} and type <> 'session.created' order by id`
+    for (const { payload } of payloads) expect(payload).toMatchObject({ sessionId: s.id, userId: s.userId, agentId: agent.id })
   })
 
   test("a step the state machine refuses throws INVALID_STATE_TRANSITION and changes nothing", async () => {
@@ -80,7 +88,7 @@ describe("transition()", () => {
     const failed = await transition(core.deps, s.id, "failed", { reason: "image not found" })
     expect(failed).toMatchObject({ state: "failed", reason: "image not found" })
     expect(failed.stoppedAt).not.toBeNull()
-    expect(await eventsOf(s.id)).toEqual(["session.created", "session.failed"])
+    expect(await eventsOf(s.id)).toEqual(["session.created", "session.starting", "session.failed"])
   })
 
   test("an unknown session is NotFound", async () => {

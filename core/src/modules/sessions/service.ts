@@ -17,10 +17,15 @@ import { getTemplate } from "../templates/service.ts"
 import { listCacheOf } from "./list-cache.ts"
 import * as repo from "./repo.ts"
 
-const EVENT_OF: Partial<Record<SessionState, EventType>> = {
+/** Every state a session can move to has its event: the portal and plugins follow sessions through them. */
+const EVENT_OF: Record<Exclude<SessionState, "pending">, EventType> = {
+  starting: "session.starting",
   running: "session.started",
+  stopping: "session.stopping",
   stopped: "session.stopped",
+  hibernating: "session.hibernating",
   hibernated: "session.hibernated",
+  waking: "session.waking",
   failed: "session.failed",
 }
 
@@ -156,14 +161,13 @@ async function changeState(
     return deps.sql.begin(async (tx) => {
       const woken = (await repo.lockState(tx, id)) === "waking"
       const row = await repo.setState(tx, id, allowedFrom, to, fields)
-      const event = woken ? "session.woken" : "session.started"
-      if (row) await appendEvent(tx, event, { sessionId: id, userId: row.userId, reason: row.reason })
+      const event = woken ? "session.woken" : EVENT_OF.running
+      if (row) await appendEvent(tx, event, { sessionId: id, userId: row.userId, agentId: row.agentId, reason: row.reason })
       return row
     })
-  const event = EVENT_OF[to]
-  return event
-    ? repo.setStateWithEvent(deps.sql, id, allowedFrom, to, fields, event)
-    : repo.setState(deps.sql, id, allowedFrom, to, fields)
+  // `pending` is where sessions begin (session.created): no transition leads back to it.
+  if (to === "pending") return repo.setState(deps.sql, id, allowedFrom, to, fields)
+  return repo.setStateWithEvent(deps.sql, id, allowedFrom, to, fields, EVENT_OF[to])
 }
 
 /**
