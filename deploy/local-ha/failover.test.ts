@@ -57,6 +57,21 @@ describe("control-plane failover (real processes, HAProxy, Redis, Docker)", () =
     for (const r of stack.ha.replicas) await viewerGetsFrames(await stack.viewerUrl(running[0] as string, r.url))
   })
 
+  test("the replicas' internal stream route is not reachable through the balancer, only at a replica's own address", async () => {
+    const path = `/internal/v1/streams/${running[0]}?window=65536`
+    const upgrade = {
+      connection: "Upgrade",
+      upgrade: "websocket",
+      "sec-websocket-version": "13",
+      "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
+    }
+    const viaBalancer = await fetch(`${stack.ha.url}${path}`, { headers: upgrade })
+    expect(viaBalancer.status).toBe(404)
+    // At the replica itself the route exists and refuses an unsigned caller.
+    const direct = await fetch(`${stack.ha.replicas[0]?.url}${path}`, { headers: upgrade })
+    expect(direct.status).toBe(401)
+  })
+
   test("SIGKILL of the replica holding the agent, under API traffic: the agent is back within seconds, nothing is lost", async () => {
     const agent = stack.agents[0]
     const holder = (await stack.holders()).get(agent?.id as string)

@@ -45,6 +45,9 @@ defaults
 
 frontend streamspace
   bind 127.0.0.1:${frontPort}
+  # Replica-to-replica routes (/internal/…) are for the replicas' own addresses (REPLICA_URL), never
+  # for clients: the balancer answers them 404, so only the private network can even try a signature.
+  http-request deny deny_status 404 if { path_beg /internal/ }
   default_backend replicas
 
 backend replicas
