@@ -1,5 +1,6 @@
 // The driver against a real kube-apiserver (+ controller-manager, scheduler) with the agent's own RBAC; pods go Ready by the fake kubelet.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test"
+import { PatchStrategy, setHeaderOptions } from "@kubernetes/client-node"
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -167,6 +168,49 @@ describe("KubernetesSessionDriver on a real apiserver (fake kubelet)", () => {
       30_000,
     )
     expect(await driver.list()).toEqual([])
+  })
+
+  test("a running session whose pod then crash-loops is reported failed once, from the watch, with the kubelet's reason", async () => {
+    const { driver, ns } = await env.driver()
+    const spec = sessionSpec()
+    expect(await driver.start(spec)).toEqual({ sessionId: spec.sessionId, state: "running" })
+    const reports: unknown[] = []
+    driver.onVanished((r) => reports.push(r))
+    const [pod] = (
+      await env.admin.core.listNamespacedPod({
+        namespace: ns.sessionNamespace,
+        labelSelector: `${LABEL.session}=${spec.sessionId}`,
+      })
+    ).items
+    const crashed = (restartCount: number) => ({
+      status: {
+        conditions: [{ type: "Ready", status: "False" }],
+        containerStatuses: (pod?.spec?.containers ?? []).map((c) => ({
+          name: c.name,
+          image: c.image ?? "",
+          imageID: c.image ?? "",
+          ready: false,
+          restartCount,
+          state: { waiting: { reason: "CrashLoopBackOff", message: "back-off restarting failed container" } },
+        })),
+      },
+    })
+    // What a kubelet writes while a container keeps dying: several updates, one failure to report.
+    for (const restarts of [1, 2, 3])
+      await env.admin.core.patchNamespacedPodStatus(
+        { name: pod?.metadata?.name ?? "", namespace: ns.sessionNamespace, body: crashed(restarts) },
+        setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
+      )
+    await eventually(
+      () =>
+        expect(reports).toEqual([
+          { sessionId: spec.sessionId, state: "failed", reason: expect.stringContaining("CrashLoopBackOff") },
+        ]),
+      30_000,
+    )
+    await Bun.sleep(300)
+    expect(reports).toHaveLength(1)
+    expect(await driver.status(spec.sessionId)).toMatchObject({ state: "failed" })
   })
 
   test("a verb missing from the RBAC manifest fails the command with KUBE_FORBIDDEN (no patch on deployments: no start)", async () => {

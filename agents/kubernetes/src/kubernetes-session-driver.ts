@@ -44,6 +44,8 @@ export class KubernetesSessionDriver implements SessionDriver {
   /** Sessions this agent is deleting: their Deployment's disappearance is news to nobody. */
   private readonly stopping = new Set<string>()
   private readonly vanishedListeners = new Set<(report: SessionReport) => void>()
+  /** Sessions whose failure this agent has pushed already: a crash loop's many pod updates are one report. */
+  private readonly reportedFailed = new Set<string>()
   /**
    * Sessions the control plane knows, from the last reconcile plus those started since; null until
    * the first reconcile, so nothing is judged an orphan before the agent has heard the control plane.
@@ -81,7 +83,11 @@ export class KubernetesSessionDriver implements SessionDriver {
       list: () => this.objects.listPods(),
     })
     this.deployments.onChange((type, d) => this.deploymentChanged(type, d))
-    this.pods.onChange((_, pod) => this.notify(sessionOf(pod)))
+    this.pods.onChange((_, pod) => {
+      const id = sessionOf(pod)
+      this.notify(id)
+      if (id) this.podChanged(id)
+    })
   }
 
   /** Lists and starts watching; resolves once both caches hold the cluster's state. */
@@ -94,7 +100,7 @@ export class KubernetesSessionDriver implements SessionDriver {
     this.pods.stop()
   }
 
-  /** A session's workload disappeared or failed without being asked to (reported to the control plane by the caller). */
+  /** A session's workload disappeared or failed without being asked to, seen by the watch (reported to the control plane by the caller). */
   onVanished(listener: (report: SessionReport) => void): () => void {
     this.vanishedListeners.add(listener)
     return () => this.vanishedListeners.delete(listener)
@@ -266,12 +272,31 @@ export class KubernetesSessionDriver implements SessionDriver {
     if (type === "added" && id) this.removeIfOrphan(id)
     if (type !== "deleted" || !id) return
     this.passwords.delete(id)
+    this.reportedFailed.delete(id)
     if (this.stopping.delete(id) || !this.isLeader()) return
     const report: SessionReport = {
       sessionId: id,
       state: "failed",
       reason: "the session's Deployment was deleted outside StreamSpace",
     }
+    for (const listener of this.vanishedListeners) listener(report)
+  }
+
+  /**
+   * A session that ran and whose pod then failed (a crash loop, out of memory, evicted) is reported
+   * from the watch at once, not at the next heartbeat. Failures during a start, wake or hibernate are
+   * that command's answer (it is waiting on the watch too); a stop's are nobody's news.
+   */
+  private podChanged(id: string): void {
+    if (!this.isLeader() || this.stopping.has(id) || this.waiters.has(id)) return
+    const deployment = this.deployments.get(sessionObjectName(id))
+    const report = deployment && reportFor(id, deployment, this.podsOf(id))
+    if (report?.state !== "failed") {
+      this.reportedFailed.delete(id)
+      return
+    }
+    if (this.reportedFailed.has(id)) return
+    this.reportedFailed.add(id)
     for (const listener of this.vanishedListeners) listener(report)
   }
 
