@@ -1,4 +1,4 @@
-// REST shapes of /api/v1/auth: sign-in, refresh, setup, invitations, TOTP, active sign-ins.
+// REST shapes of /api/v1/auth: sign-in, refresh, setup, invitations, password change, TOTP, active sign-ins.
 import { type Static, Type } from "@sinclair/typebox"
 import { Timestamp, Uuid } from "./common.ts"
 import { Password, RecoveryCode, RefreshToken, SignInId, SignInSummary, TotpCode } from "./plugin-auth-hooks.ts"
@@ -74,10 +74,23 @@ export const RecoveryCodes = Type.Object({
   recoveryCodes: Type.Array(Type.String(), { description: "Shown once; each works once" }),
 })
 
+/** A signed-in user's own password change; with two-factor on, a current code or a recovery code too. */
+export const ChangePasswordRequest = Type.Object(
+  {
+    currentPassword: Password,
+    newPassword: Password,
+    totp: Type.Optional(TotpCode),
+    recoveryCode: Type.Optional(RecoveryCode),
+  },
+  { additionalProperties: false },
+)
+export type ChangePasswordRequest = Static<typeof ChangePasswordRequest>
+
 export const AuthStatus = Type.Object({
   passwordSet: Type.Boolean(),
   totpEnabled: Type.Boolean(),
   recoveryCodesLeft: Type.Integer({ minimum: 0 }),
+  passwordMinLength: Type.Optional(Type.Integer({ minimum: 1, description: "Shortest new password accepted, for a hint" })),
 })
 export type AuthStatus = Static<typeof AuthStatus>
 

@@ -124,6 +124,7 @@ export const AUTH_HOOK_SHAPES = {
       passwordSet: Type.Boolean(),
       totpEnabled: Type.Boolean(),
       recoveryCodesLeft: Type.Integer({ minimum: 0 }),
+      passwordMinLength: Type.Optional(Type.Integer({ minimum: 1 })),
     }),
   },
   "auth.oidcProfile": { input: Type.Object({ profile: OidcProfile, client: AuthClient }), output: RefreshOutput },
@@ -133,6 +134,19 @@ export const AUTH_HOOK_SHAPES = {
   },
   "auth.signIns.revoke": {
     input: Type.Object({ user: AuthUser, signInId: Type.Optional(SignInId) }),
+    output: ok({ revoked: Type.Integer({ minimum: 0 }) }),
+  },
+  /** A signed-in user changes their own password; `keepSignInId` (the caller's sign-in) survives, the others end. */
+  "auth.password.change": {
+    input: Type.Object({
+      user: AuthUser,
+      currentPassword: Password,
+      newPassword: Password,
+      totp: Type.Optional(TotpCode),
+      recoveryCode: Type.Optional(RecoveryCode),
+      keepSignInId: Type.Optional(SignInId),
+      client: AuthClient,
+    }),
     output: ok({ revoked: Type.Integer({ minimum: 0 }) }),
   },
 } satisfies Record<string, { input: TSchema; output: TSchema }>

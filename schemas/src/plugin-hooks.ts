@@ -77,6 +77,7 @@ export const HOOKS = {
   "auth.oidcProfile": hook({ ...AUTH["auth.oidcProfile"], fallback: denied }),
   "auth.signIns.list": hook({ ...AUTH["auth.signIns.list"], fallback: denied }),
   "auth.signIns.revoke": hook({ ...AUTH["auth.signIns.revoke"], fallback: denied }),
+  "auth.password.change": hook({ ...AUTH["auth.password.change"], fallback: denied }),
 } as const
 
 export type Hooks = typeof HOOKS

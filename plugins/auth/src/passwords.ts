@@ -12,10 +12,10 @@ interface PasswordRecord {
 
 const passwordKey = (userId: string) => `pw:${userId}`
 
-/** Why a new password is refused, or null when it is acceptable. */
-export function weakness(password: string, username: string): AuthDenied | null {
+/** Why a new password is refused, or null when it is acceptable; `field` names the input it came in. */
+export function weakness(password: string, username: string, field = "password"): AuthDenied | null {
   const { minLength } = settings.password
-  const weak = (reason: string) => deny("WEAK_PASSWORD", reason, { field: "password" })
+  const weak = (reason: string) => deny("WEAK_PASSWORD", reason, { field })
   if ([...password].length < minLength) return weak(`The password must be at least ${minLength} characters long.`)
   if (password.trim() === "") return weak("The password must not be only spaces.")
   const name = username.toLowerCase()

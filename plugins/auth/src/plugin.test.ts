@@ -195,6 +195,7 @@ describe("TOTP, recovery codes and invitations", () => {
       passwordSet: true,
       totpEnabled: true,
       recoveryCodesLeft: 9,
+      passwordMinLength: 10,
     })
     expect(await ask(plugin, "auth.totp.disable", { user: hookUser(bob), recoveryCode: verified.recoveryCodes[0] })).toEqual({
       outcome: "ok",

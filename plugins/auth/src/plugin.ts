@@ -4,7 +4,9 @@ import { definePlugin } from "@streamspace/sdk/plugin"
 import { acceptInvitation, invite, setup } from "./accounts.ts"
 import { oidcSignIn } from "./oidc.ts"
 import { guarded } from "./outcomes.ts"
+import { changePassword } from "./password-change.ts"
 import { hasPassword } from "./passwords.ts"
+import { settings } from "./settings.ts"
 import { signIn } from "./sign-in.ts"
 import { listSignIns, revokeSignIns, rotate, signOut } from "./sign-ins.ts"
 import { confirm, disable, enrol, recoveryCodesLeft, regenerateRecoveryCodes, totpEnabled } from "./totp.ts"
@@ -40,6 +42,7 @@ export default definePlugin({
       passwordSet: await hasPassword(user.id),
       totpEnabled: await totpEnabled(user.id),
       recoveryCodesLeft: await recoveryCodesLeft(user.id),
+      passwordMinLength: settings.password.minLength,
     })),
     "auth.oidcProfile": guarded("auth.oidcProfile", ({ profile, client }) => oidcSignIn(profile, client)),
     "auth.signIns.list": guarded("auth.signIns.list", async ({ user }) => ({
@@ -50,5 +53,6 @@ export default definePlugin({
       outcome: "ok",
       revoked: await revokeSignIns(user.id, signInId),
     })),
+    "auth.password.change": guarded("auth.password.change", async (change) => okOr(await changePassword(change))),
   },
 })

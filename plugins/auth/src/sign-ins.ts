@@ -136,11 +136,15 @@ export async function listSignIns(userId: string): Promise<SignInSummary[]> {
   return out.sort((a, b) => b.lastUsedAt.localeCompare(a.lastUsedAt))
 }
 
-/** Revokes one of the user's sign-ins, or all of them when `id` is absent; answers how many ended. */
-export async function revokeSignIns(userId: string, id?: string): Promise<number> {
+/**
+ * Revokes one of the user's sign-ins, or all of them when `id` is absent (but `except`, the caller's own
+ * sign-in after a password change); answers how many ended.
+ */
+export async function revokeSignIns(userId: string, id?: string, except?: string): Promise<number> {
   const ids = id === undefined ? await signInIds(userId) : [id]
   let revoked = 0
   for (const one of ids) {
+    if (one === except) continue
     const record = (await kv.get(recordKey(one))) as SignInRecord | null
     if (record?.userId === userId && (await revokeSignIn(one, userId))) revoked++
   }

@@ -1,5 +1,14 @@
-// Password set-up (first-run setup, invitations), TOTP and the list of active sign-ins, all decided by the auth plugin.
-import type { AcceptInvitation, ActiveSignIn, AuthStatus, Invitation, SetupRequest, User } from "@streamspace/schemas"
+// Password set-up (first-run setup, invitations) and change, TOTP and the list of active sign-ins, all decided by the auth plugin.
+import type {
+  AcceptInvitation,
+  ActiveSignIn,
+  AuthClient,
+  AuthStatus,
+  ChangePasswordRequest,
+  Invitation,
+  SetupRequest,
+  User,
+} from "@streamspace/schemas"
 import type { CoreDeps } from "../../deps.ts"
 import type { Principal } from "../identity/principal.ts"
 import { getActiveUser, getUser } from "../users/service.ts"
@@ -35,6 +44,27 @@ export async function createInvitation(deps: CoreDeps, admin: Principal, userId:
 export async function acceptInvitation(deps: CoreDeps, body: AcceptInvitation): Promise<User> {
   const answer = accepted(await ask(deps, "auth.invitation.accept", body))
   return getUser(deps, answer.userId)
+}
+
+/**
+ * The signed-in caller replaces their password; every other sign-in ends, the one this request came
+ * from (`currentSignInId`, absent for an API key) stays. Answers how many ended.
+ */
+export async function changePassword(
+  deps: CoreDeps,
+  user: Principal,
+  body: ChangePasswordRequest,
+  currentSignInId: string | undefined,
+  client: AuthClient,
+): Promise<{ revoked: number }> {
+  const answer = await ask(deps, "auth.password.change", {
+    ...body,
+    user: hookUser(user),
+    client,
+    ...(currentSignInId === undefined ? {} : { keepSignInId: currentSignInId }),
+  })
+  if (answer.outcome === "deny") throw AuthRefused.from(answer, { signedIn: true })
+  return { revoked: answer.revoked }
 }
 
 export async function status(deps: CoreDeps, user: Principal): Promise<AuthStatus> {

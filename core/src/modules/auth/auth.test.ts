@@ -275,6 +275,7 @@ describe("TOTP two-factor", () => {
       passwordSet: true,
       totpEnabled: true,
       recoveryCodesLeft: 10,
+      passwordMinLength: 10,
     })
 
     const mfa = await expectProblem(await signIn("totty", PASSWORD), 401, "MFA_REQUIRED")

@@ -14,6 +14,7 @@ const STATUS: Record<string, number> = {
   SETUP_TOKEN_INVALID: 401,
   OIDC_FAILED: 401,
   ACCOUNT_DISABLED: 403,
+  CURRENT_PASSWORD_INVALID: 403,
   OIDC_GROUP_REQUIRED: 403,
   OIDC_NOT_PROVISIONED: 403,
   USER_NOT_FOUND: 404,
@@ -23,8 +24,10 @@ const STATUS: Record<string, number> = {
   TOTP_NOT_ENROLLED: 409,
   TOTP_NOT_ENABLED: 409,
   SETUP_ALREADY_DONE: 409,
+  NO_LOCAL_PASSWORD: 409,
   INVITATION_INVALID: 410,
   WEAK_PASSWORD: 422,
+  PASSWORD_UNCHANGED: 422,
   TOTP_REQUIRED: 422,
   ACCOUNT_LOCKED: 429,
   RATE_LIMITED: 429,
@@ -53,15 +56,20 @@ export class AuthRefused extends AppError {
   readonly status: number
   readonly title: string
 
-  constructor(code: string, detail: string, options: { retryAfterSeconds?: number; field?: string } = {}) {
+  /**
+   * `signedIn`: the caller is signed in, so a wrong password or code is 403, not 401 — a 401 tells a client
+   * its sign-in ended, and the portal would refresh and send the same guess a second time.
+   */
+  constructor(code: string, detail: string, options: { retryAfterSeconds?: number; field?: string; signedIn?: boolean } = {}) {
     super(detail, options.field ? [{ field: `/${options.field}`, message: detail }] : undefined)
     this.code = code
-    this.status = STATUS[code] ?? 400
+    const status = STATUS[code] ?? 400
+    this.status = options.signedIn && status === 401 ? 403 : status
     this.title = TITLE[this.status] ?? "Request refused"
     if (options.retryAfterSeconds !== undefined) this.headers = { "retry-after": String(options.retryAfterSeconds) }
   }
 
-  static from(denied: AuthDenied): AuthRefused {
-    return new AuthRefused(denied.code, denied.reason, denied)
+  static from(denied: AuthDenied, options: { signedIn?: boolean } = {}): AuthRefused {
+    return new AuthRefused(denied.code, denied.reason, { ...denied, ...options })
   }
 }

@@ -1,9 +1,10 @@
-// Routes under /api/v1/auth: sign-in, refresh, sign-out, setup, invitations, TOTP, active sign-ins, OIDC.
+// Routes under /api/v1/auth: sign-in, refresh, sign-out, setup, invitations, password change, TOTP, active sign-ins, OIDC.
 import {
   AcceptInvitation,
   ActiveSignIn,
   AuthMethods,
   AuthStatus,
+  ChangePasswordRequest,
   CreateInvitation,
   Invitation,
   RecoveryCodes,
@@ -123,6 +124,25 @@ export const authRoutes = (deps: CoreDeps, http: HttpPlugins, options: AuthRoute
       response: { 200: User },
       detail: { summary: "Set a password with an invitation token", tags },
     })
+    .post(
+      "/password",
+      async ({ user, body, headers, request, server, audit }) => {
+        audit.targetType = "user"
+        audit.targetId = user.id
+        const current = await currentSignIn(deps, headers.authorization)
+        return accounts.changePassword(deps, user, body, current, clientOf(request, server))
+      },
+      {
+        auth: "user",
+        audit: "auth.password.change",
+        body: ChangePasswordRequest,
+        response: { 200: RevokedSignIns },
+        detail: {
+          summary: "Change your own password (with a TOTP or recovery code when two-factor is on); your other sign-ins end",
+          tags,
+        },
+      },
+    )
     .get("/status", ({ user }) => accounts.status(deps, user), {
       auth: "user",
       response: { 200: AuthStatus },

@@ -87,6 +87,26 @@ test("the next sign-in finds the same user by subject and follows a change of gr
   expect((await core.deps.sql`select count(*)::int as n from users`)[0]?.n).toBe(before)
 })
 
+test("a user who signs in only through OIDC is told their password is managed by the identity provider", async () => {
+  const { jar } = await browserSignIn("sub-ada")
+  const tokens = (await (
+    await core.post("/api/v1/auth/refresh", undefined, { cookie: `ss_refresh=${jar.get("ss_refresh")}` })
+  ).json()) as TokenResponse
+  expect(await (await core.get("/api/v1/auth/status", { token: tokens.accessToken })).json()).toMatchObject({
+    passwordSet: false,
+  })
+  const change = await core.post(
+    "/api/v1/auth/password",
+    { currentPassword: "anything at all", newPassword: "a brand new password" },
+    { token: tokens.accessToken },
+  )
+  const problem = (await change.json()) as { code: string; detail: string }
+  expect({ status: change.status, code: problem.code }).toEqual({ status: 409, code: "NO_LOCAL_PASSWORD" })
+  expect(problem.detail).toContain("identity provider")
+  // Nothing was set: a password sign-in with what was sent still fails.
+  expect((await core.post("/api/v1/auth/sign-in", { username: "ada", password: "a brand new password" })).status).toBe(401)
+})
+
 test("a callback replayed (the code is spent), or without the flow cookie, is refused with 401", async () => {
   const { back, cookiesAtCallback } = await browserSignIn("sub-ada")
   const replay = await fetch(back, { redirect: "manual", headers: { cookie: cookiesAtCallback } })

@@ -6,7 +6,12 @@ import { AuthRefused } from "./errors.ts"
 import type { AuthPolicy } from "./ports.ts"
 
 /** The hooks that hash or verify a password (argon2id on the host). */
-const HASHING: ReadonlySet<AuthHookName> = new Set(["auth.signIn", "auth.setup", "auth.invitation.accept"])
+const HASHING: ReadonlySet<AuthHookName> = new Set([
+  "auth.signIn",
+  "auth.setup",
+  "auth.invitation.accept",
+  "auth.password.change",
+])
 
 /** The supervisor's (and the core plugin host's) runHook: every subscriber's outcome, in priority order. */
 type RunHook = <H extends HookName>(
