@@ -19,6 +19,7 @@ const T = 45_000
 setDefaultTimeout(120_000)
 const ADMIN_PASSWORD = "correct horse battery staple"
 const GRACE_PASSWORD = "hopper-1906-cobol-navy"
+const GRACE_NEW_PASSWORD = "mark-1-harvard-1944"
 const visible = (l: Locator) => l.first().waitFor({ state: "visible", timeout: T })
 const byTest = (id: string) => page.locator(`[data-test="${id}"]`)
 const noDialog = () => page.waitForFunction(() => document.querySelectorAll(".v-dialog .v-overlay__content").length === 0)
@@ -304,6 +305,55 @@ describe("signing in to the portal", () => {
     await byTest("totp-confirm").click()
     await visible(byTest("totp-off"))
     await visible(byTest("totp-start"))
+  })
+
+  test("the Password card changes the password: other sign-ins end, this one stays, the new password signs in", async () => {
+    const script = await fetch(`${core.url}/api/v1/auth/sign-in`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "user-agent": "deploy-script/1.0" },
+      body: JSON.stringify({ username: "grace", password: GRACE_PASSWORD }),
+    })
+    expect(script.status).toBe(200)
+    const { refreshToken } = (await script.json()) as { refreshToken: string }
+
+    await byTest("password-start").click()
+    await focusSettled("current-password")
+    await fillAll({
+      "current-password": "not-her-password",
+      "new-password": GRACE_NEW_PASSWORD,
+      "confirm-password": GRACE_NEW_PASSWORD,
+    })
+    await byTest("change-password").click()
+    await visible(page.locator('[data-test="current-password"] .v-messages__message', { hasText: "current password is wrong" }))
+    await browser.shot("auth-10b-password-wrong-current")
+
+    await fillAll({
+      "current-password": GRACE_PASSWORD,
+      "new-password": GRACE_NEW_PASSWORD,
+      "confirm-password": GRACE_NEW_PASSWORD,
+    })
+    await byTest("change-password").click()
+    await visible(byTest("password-changed"))
+    expect(await byTest("password-changed").textContent()).toContain("1 other device was signed out")
+    await browser.shot("auth-10c-password-changed")
+    const refused = await fetch(`${core.url}/api/v1/auth/refresh`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ refreshToken }),
+    })
+    expect(refused.status).toBe(401)
+
+    // This browser's sign-in survived: a reload refreshes it.
+    await page.reload()
+    await visible(byTest("current-sign-in"))
+    await signOut()
+    await signIn("grace", GRACE_PASSWORD)
+    await visible(byTest("problem"))
+    expect(await problemText()).toContain("Could not sign in")
+    await signIn("grace", GRACE_NEW_PASSWORD)
+    await page.waitForURL(/\/catalog$/)
+    await page.goto("/account")
+    await visible(byTest("current-sign-in"))
   })
 
   test("signing out everywhere ends this sign-in too", async () => {

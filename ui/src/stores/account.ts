@@ -1,5 +1,5 @@
-// The signed-in user's own security: password and two-factor state, TOTP enrolment, recovery codes, active sign-ins.
-import type { ActiveSignIn, AuthStatus } from "@streamspace/schemas"
+// The signed-in user's own security: password change, two-factor state, TOTP enrolment, recovery codes, active sign-ins.
+import type { ActiveSignIn, AuthStatus, ChangePasswordRequest } from "@streamspace/schemas"
 import { defineStore } from "pinia"
 import { ref } from "vue"
 import { call } from "@/api/client.ts"
@@ -36,6 +36,14 @@ export const useAccountStore = defineStore("account", () => {
     return recoveryCodes
   }
 
+  /** Answers how many other sign-ins ended; this one stays. */
+  async function changePassword(input: ChangePasswordRequest): Promise<number> {
+    const { revoked } = await call((api) => api.auth.password.post(input))
+    // The ended sign-ins are gone from the list; the password is changed even if the reload fails.
+    await loadSignIns().catch(() => undefined)
+    return revoked
+  }
+
   async function revoke(id: string) {
     await call((api) => api.auth["sign-ins"]({ id }).delete())
     signIns.value = signIns.value.filter((s) => s.id !== id)
@@ -47,5 +55,17 @@ export const useAccountStore = defineStore("account", () => {
     return revoked
   }
 
-  return { status, signIns, loadStatus, loadSignIns, enrol, verify, disable, newRecoveryCodes, revoke, revokeAll }
+  return {
+    status,
+    signIns,
+    loadStatus,
+    loadSignIns,
+    changePassword,
+    enrol,
+    verify,
+    disable,
+    newRecoveryCodes,
+    revoke,
+    revokeAll,
+  }
 })
