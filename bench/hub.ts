@@ -49,6 +49,7 @@ const core = await startCoreProcess(
     ...database.env,
     REDIS_URL: redis.url,
     JWT_SECRET: "b".repeat(40),
+    PLUGIN_SECRETS_KEY: "c".repeat(64),
     PLUGINS_ENABLED: "false",
     AGENT_HEARTBEAT_INTERVAL_MS: String(HEARTBEAT_MS),
   },

@@ -63,6 +63,24 @@ describe("loadConfig", () => {
       expect(refusal({ [key]: value })).toStartWith(`Invalid configuration: ${key} `)
   })
 
+  test("PLUGIN_SECRETS_KEY must be 32 bytes in hex or base64; its value is never echoed", () => {
+    expect(loadConfig({ PLUGIN_SECRETS_KEY: "a".repeat(64) }).PLUGIN_SECRETS_KEY).toBe("a".repeat(64))
+    expect(loadConfig({ PLUGIN_SECRETS_KEY: `${"A".repeat(43)}=` }).PLUGIN_SECRETS_KEY).toBe(`${"A".repeat(43)}=`)
+    for (const bad of ["hunter2hunter2", "a".repeat(63), `${"A".repeat(44)}=`]) {
+      const message = refusal({ PLUGIN_SECRETS_KEY: bad })
+      expect(message).toStartWith("Invalid configuration: PLUGIN_SECRETS_KEY ")
+      expect(message).toContain("value not shown")
+      expect(message).not.toContain(bad)
+    }
+  })
+
+  test("several replicas (REDIS_URL) need one PLUGIN_SECRETS_KEY: a generated key file is one replica's", () => {
+    expect(refusal({ REDIS_URL: "redis://r:6379" })).toStartWith(
+      "Invalid configuration: PLUGIN_SECRETS_KEY is required with REDIS_URL",
+    )
+    expect(loadConfig({ REDIS_URL: "redis://r:6379", PLUGIN_SECRETS_KEY: "a".repeat(64) }).REDIS_URL).toBe("redis://r:6379")
+  })
+
   test("the hint says what is expected", () => {
     expect(refusal({ LOG_LEVEL: "loud" })).toContain("fatal | error | warn | info | debug | trace | silent")
   })

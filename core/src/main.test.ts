@@ -1,6 +1,7 @@
 // The real entry point as a process: bad config refused, first start, restart, graceful SIGTERM.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test"
-import { rmSync } from "node:fs"
+import { createHmac } from "node:crypto"
+import { readFileSync, rmSync, statSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { connectPglite, connectPostgres, type Database } from "./infra/db/connect.ts"
@@ -50,7 +51,11 @@ describe("refused configuration", () => {
   })
 
   test("a Redis that cannot be reached stops start-up with one line, before the database is touched", async () => {
-    const run = await runToExit({ REDIS_URL: "redis://127.0.0.1:1", DATABASE_URL: "postgres://nobody@127.0.0.1:1/none" })
+    const run = await runToExit({
+      REDIS_URL: "redis://127.0.0.1:1",
+      PLUGIN_SECRETS_KEY: "0".repeat(64),
+      DATABASE_URL: "postgres://nobody@127.0.0.1:1/none",
+    })
     expect(run.code).toBe(1)
     expect(run.stderr).toEqual(["Cannot reach Redis (REDIS_URL): Redis did not answer within 10000 ms"])
   })
@@ -78,20 +83,28 @@ async function expectCleanStop(core: CoreProcess) {
 }
 
 /** The backend the suite runs on, as main.ts sees it: a data dir, or a fresh PostgreSQL database. */
-async function backendEnv(): Promise<{ env: Record<string, string>; open(): Promise<Database>; remove(): Promise<void> }> {
+async function backendEnv(): Promise<{
+  env: Record<string, string>
+  dataDir: string
+  open(): Promise<Database>
+  remove(): Promise<void>
+}> {
+  // A directory that does not exist yet: the first start makes it (PGlite initialises the database in it).
+  const dir = join(tmpdir(), `streamspace-main-test-${process.pid}-${Date.now()}`, "data")
+  const removeDir = () => rmSync(join(dir, ".."), { recursive: true, force: true })
   if (testBackend() === "postgres") {
     const created = await createPostgresDatabase()
-    return { env: { DATABASE_URL: created.url }, open: () => connectPostgres(created.url, 1), remove: created.drop }
+    return {
+      env: { DATABASE_URL: created.url, DATA_DIR: dir },
+      dataDir: dir,
+      open: () => connectPostgres(created.url, 1),
+      async remove() {
+        await created.drop()
+        removeDir()
+      },
+    }
   }
-  // A directory that does not exist yet: the first start makes it and initialises the database.
-  const dir = join(tmpdir(), `streamspace-main-test-${process.pid}-${Date.now()}`, "data")
-  return {
-    env: { DATA_DIR: dir },
-    open: () => connectPglite(dir),
-    async remove() {
-      rmSync(join(dir, ".."), { recursive: true, force: true })
-    },
-  }
+  return { env: { DATA_DIR: dir }, dataDir: dir, open: () => connectPglite(dir), remove: async () => removeDir() }
 }
 
 describe(`start-up on ${testBackend()}`, () => {
@@ -161,6 +174,43 @@ describe(`start-up on ${testBackend()}`, () => {
       templates: (await db.sql`select count(*)::int as n from templates`)[0]?.n,
     }))
     expect(after).toEqual({ users: ["chief"], hash: hashSecret(tokens[1] as string), templates: before })
+  })
+
+  test("the plugin secrets key is generated once into DATA_DIR (mode 600), kept across restarts, and not in the database", async () => {
+    const path = join(backend.dataDir, "plugin-secrets.key")
+    expect(statSync(path).mode & 0o777).toBe(0o600)
+    const key = readFileSync(path, "utf8").trim()
+    const settings = await inspect(async (db) => db.sql`select key, value::text as value from settings`)
+    expect(settings.map((s) => s.key)).toContain("plugins.secretsKeyCheck")
+    expect(settings.map((s) => s.key)).not.toContain("plugins.secretsKey")
+    expect(JSON.stringify(settings)).not.toContain(key)
+    // Two starts ran on this DATA_DIR already (above); the key is the one the first made.
+    expect(settings.find((s) => s.key === "plugins.secretsKeyCheck")?.value).toBe(
+      JSON.stringify(
+        createHmac("sha256", Buffer.from(key, "base64")).update("streamspace plugin secrets key check v1").digest("hex"),
+      ),
+    )
+  })
+
+  test("a start with another key than the stored plugin secrets were written with stops with one line and exit 2", async () => {
+    await inspect(async (db) => {
+      await db.sql`insert into plugin_bundles (sha256, manifest, bundle, bytes) values (${"a".repeat(64)}, '{}', '', 0)`
+      const [install] = await db.sql`insert into plugin_installs (plugin_id, version, bundle_sha256)
+        values ('test.key', '1.0.0', ${"a".repeat(64)}) returning id`
+      await db.sql`insert into plugin_secrets (install_id, owner, name, iv, ciphertext, tag)
+        values (${install?.id}, 'plugin', 'x', ${Buffer.alloc(12)}, ${Buffer.alloc(4)}, ${Buffer.alloc(16)})`
+    })
+    const otherKey = "f".repeat(64)
+    const run = await runToExit({ ...backend.env, PLUGIN_SECRETS_KEY: otherKey })
+    expect(run.code).toBe(2)
+    expect(run.stderr).toEqual([
+      expect.stringMatching(/^PLUGIN_SECRETS_KEY is not the key the 1 plugin secrets in this database were encrypted with\./),
+    ])
+    expect(run.stderr.join("")).not.toContain(otherKey)
+    await inspect(async (db) => {
+      await db.sql`delete from plugin_installs where plugin_id = 'test.key'`
+      await db.sql`delete from plugin_bundles where sha256 = ${"a".repeat(64)}`
+    })
   })
 
   test("run as the product is (NODE_ENV=production), a body that fails validation is a 422 naming each field, audited", async () => {

@@ -12,6 +12,7 @@ import { type LocalAgent, startLocalDockerAgent } from "./local-agent.ts"
 import { AUTH_PLUGIN_ID, ensureAuthPlugin } from "./modules/auth/default-plugin.ts"
 import { authOptionsFrom } from "./modules/auth/options.ts"
 import { deriveReplicaSecret } from "./modules/agents/replica-auth.ts"
+import { loadSecretsKey, SECRETS_KEY_FILE, type SecretsKey, SecretsKeyError } from "./modules/plugins/secrets-key.ts"
 import { AllowanceError, parseAllowance } from "./modules/plugins/ssrf-guard.ts"
 import { seedDefaultCatalog } from "./modules/templates/service.ts"
 
@@ -47,6 +48,18 @@ try {
 }
 const applied = await migrate(db.sql)
 const signingKey = await ensureSigningKey(db.sql, config.JWT_SECRET)
+let secretsKey: SecretsKey
+try {
+  secretsKey = await loadSecretsKey(db.sql, { configured: config.PLUGIN_SECRETS_KEY, dataDir: config.DATA_DIR })
+} catch (e) {
+  if (!(e instanceof SecretsKeyError)) throw e
+  console.error(e.message)
+  process.exit(2)
+}
+if (secretsKey.created)
+  log.info({ file: join(config.DATA_DIR, SECRETS_KEY_FILE) }, "generated the key for plugin secrets; back this file up")
+if (secretsKey.reencrypted > 0)
+  log.info({ secrets: secretsKey.reencrypted }, "moved plugin secrets off the key kept in the database")
 let auth: ReturnType<typeof authOptionsFrom>
 try {
   auth = authOptionsFrom(config, signingKey)
@@ -87,7 +100,7 @@ const { app, deps, audit, hub, plugins, events, stopTicks } = createApp({
   plugins: {
     run: config.PLUGINS_ENABLED === "true",
     marketplace: config.PLUGIN_MARKETPLACE ?? (existsSync(bundledMarketplace) ? bundledMarketplace : undefined),
-    secretsKey: config.PLUGIN_SECRETS_KEY,
+    secretsKey: secretsKey.key,
     httpAllowPrivate,
     // Other replicas' installs and changes reach this one within this time.
     reconcileIntervalMs: 10_000,

@@ -1,4 +1,5 @@
 // N control-plane replicas on PostgreSQL + Redis behind Debian's HAProxy (round-robin, WebSocket-aware, no affinity, /readyz checks).
+import { randomBytes } from "node:crypto"
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -67,10 +68,13 @@ export async function startLocalHa(o: LocalHaOptions) {
     const port = await freePort()
     replicas.push({ name: `core${i + 1}`, port, url: `http://127.0.0.1:${port}`, process: null })
   }
+  // Every replica must encrypt plugin secrets with the same key (o.env may give one to keep).
+  const secretsKey = randomBytes(32).toString("hex")
   const envOf = (r: Replica): Record<string, string> => ({
     DATABASE_URL: o.databaseUrl,
     REDIS_URL: o.redisUrl,
     JWT_SECRET: o.jwtSecret,
+    PLUGIN_SECRETS_KEY: secretsKey,
     PORT: String(r.port),
     HOST: "127.0.0.1",
     DATA_DIR: join(dir, r.name),

@@ -123,8 +123,10 @@ export const CoreConfig = Type.Object({
   ),
   PLUGIN_SECRETS_KEY: Type.Optional(
     Type.String({
-      pattern: "^[0-9a-fA-F]{64}$",
-      description: "64 hex characters (e.g. openssl rand -hex 32); unset → generated once and kept in the database",
+      pattern: "^([0-9a-fA-F]{64}|[A-Za-z0-9+/]{43}=|[A-Za-z0-9_-]{43})$",
+      writeOnly: true,
+      description:
+        "32 bytes as 64 hex characters (openssl rand -hex 32) or base64 (openssl rand -base64 32); unset → generated once into DATA_DIR/plugin-secrets.key",
     }),
   ),
 })

@@ -73,6 +73,10 @@ export const HmacKey = Type.Union([
 ])
 export type HmacKey = Static<typeof HmacKey>
 export const SecretNameArg = Type.String({ minLength: 1, maxLength: 64 })
+/** The names a plugin gives its own secrets: those of the manifest's, so both read alike in logs and the admin API. */
+export const OwnSecretName = Type.String({ minLength: 1, maxLength: 64, pattern: "^[A-Za-z][A-Za-z0-9_.-]*$" })
+/** A signing key, token or password: text, at most 4 KiB. */
+export const SecretValue = Type.String({ minLength: 1, maxLength: 4096 })
 
 export const SessionActivity = Type.Object({
   sessionId: Uuid,
@@ -108,6 +112,7 @@ export type HostPermission =
   | "users.read"
   | "users.write"
   | "secrets"
+  | "secretStore"
   | "crypto"
 
 interface HostMethodDefinition<A extends TSchema, R extends TSchema> {
@@ -173,7 +178,15 @@ export const HOST_API = {
     "crypto",
   ),
   "crypto.randomBytes": method(argsOpt([Type.Integer({ minimum: 1, maximum: 1024 })], BinaryEncoding), Type.String(), "crypto"),
+  /**
+   * A secret by name: one the admin set (a name the install was granted under `secrets`), else one the
+   * plugin keeps itself (needs `secretStore`). Decrypted only for this call; null when there is none.
+   */
   "secrets.get": method(args(SecretNameArg), Type.Union([Type.String(), Type.Null()]), "secrets"),
+  /** Keeps a secret of the plugin's own, encrypted at rest; past the grant's maxSecrets it is refused. */
+  "secrets.set": method(args(OwnSecretName, SecretValue), Type.Null(), "secretStore"),
+  /** Removes one of the plugin's own secrets; false when there was none. */
+  "secrets.delete": method(args(OwnSecretName), Type.Boolean(), "secretStore"),
   "clock.now": method(args(), Type.Number({ description: "Milliseconds since the Unix epoch" }), "none"),
 } as const
 

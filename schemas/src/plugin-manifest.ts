@@ -45,7 +45,21 @@ export const PluginPermissions = Type.Object(
     ),
     sessions: Type.Optional(Type.Union([Type.Literal("read"), Type.Literal("write")], { description: "write implies read" })),
     users: Type.Optional(Type.Union([Type.Literal("read"), Type.Literal("write")], { description: "write implies read" })),
-    secrets: Type.Optional(Type.Array(SecretName, { maxItems: 64, description: "Names of the install's secrets it may read" })),
+    secrets: Type.Optional(
+      Type.Array(SecretName, { maxItems: 64, description: "Names of the secrets an admin sets for the install and it may read" }),
+    ),
+    secretStore: Type.Optional(
+      Type.Object(
+        {
+          maxSecrets: Type.Integer({
+            minimum: 1,
+            maximum: 1000,
+            description: "Secrets the plugin may keep at once (host:api secrets.set), encrypted at rest",
+          }),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     crypto: Type.Optional(Type.Boolean({ description: "Password hashing, HMAC and random bytes" })),
   },
   { additionalProperties: false },

@@ -1,4 +1,5 @@
 // Builds a real control plane for a test in one line: real database, real routes, typed clients.
+import { randomBytes } from "node:crypto"
 import { createClient } from "@streamspace/sdk/client"
 import type { Role, User } from "@streamspace/schemas"
 import { createApp } from "../app.ts"
@@ -37,6 +38,7 @@ export interface TestCoreOptions {
 /** Quick retries so a test sees a crashed plugin come back within its time budget. */
 const TEST_PLUGIN_HOST: PluginHostOptions = {
   run: true,
+  secretsKey: randomBytes(32),
   supervisor: { crashBackoff: { initialMs: 200, maxMs: 2000, maxCrashes: 3, stableAfterMs: 60_000 } },
 }
 

@@ -6,6 +6,7 @@ import m0003 from "./migrations/0003_session_shares.sql" with { type: "text" }
 import m0004 from "./migrations/0004_plugins.sql" with { type: "text" }
 import m0005 from "./migrations/0005_events.sql" with { type: "text" }
 import m0006 from "./migrations/0006_agent_leader_token.sql" with { type: "text" }
+import m0007 from "./migrations/0007_plugin_own_secrets.sql" with { type: "text" }
 
 export const MIGRATIONS: readonly { version: number; name: string; sql: string }[] = [
   { version: 1, name: "init", sql: m0001 },
@@ -14,6 +15,7 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
   { version: 4, name: "plugins", sql: m0004 },
   { version: 5, name: "events", sql: m0005 },
   { version: 6, name: "agent_leader_token", sql: m0006 },
+  { version: 7, name: "plugin_own_secrets", sql: m0007 },
 ]
 
 /** Serialises concurrent starters (several replicas) on one advisory lock. */

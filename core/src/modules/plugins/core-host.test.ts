@@ -11,7 +11,7 @@ const ctx = { installId: crypto.randomUUID(), pluginId: "test.janitor", permissi
 beforeAll(async () => {
   core = await startTestCore()
   host = createCoreHost(core.deps, {
-    secretsKey: async () => Buffer.alloc(32),
+    secretsKey: () => Buffer.alloc(32),
     http: { timeoutMs: 1000, maxResponseBytes: 1024 },
     allowPrivate: parseAllowance([]),
   })

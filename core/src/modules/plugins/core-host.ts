@@ -22,11 +22,12 @@ import {
 } from "../sessions/service.ts"
 import { createUser, findUserByEmail, findUserByName, getUser, updateUser } from "../users/service.ts"
 import { createKvStore } from "./kv-store.ts"
-import { readSecret } from "./secrets.ts"
+import { deleteSecret, putOwnSecret, readSecret } from "./secrets.ts"
 import { guardedFetch, type PrivateAllowance, type Resolver } from "./ssrf-guard.ts"
 
 export interface CoreHostOptions extends Omit<HostApiOptions, "connect"> {
-  secretsKey: () => Promise<Buffer>
+  /** The key of plugin secrets (PLUGIN_SECRETS_KEY or DATA_DIR/plugin-secrets.key). */
+  secretsKey: () => Buffer
   /** Non-public addresses plugins may still reach (PLUGIN_HTTP_ALLOW_PRIVATE); everything else private is refused. */
   allowPrivate: PrivateAllowance
   /** DNS for the SSRF guard (tests); the system resolver by default. */
@@ -99,7 +100,10 @@ export function createCoreHost(deps: CoreDeps, options: CoreHostOptions): HostAp
           }),
       },
       secrets: {
-        get: async (ctx, name) => readSecret(deps.sql, await options.secretsKey(), ctx.installId, name),
+        get: (ctx, name, owner) => readSecret(deps.sql, options.secretsKey(), ctx.installId, owner, name),
+        set: (ctx, name, value, { maxSecrets }) =>
+          putOwnSecret(deps.sql, options.secretsKey(), ctx.installId, name, value, maxSecrets),
+        delete: (ctx, name) => deleteSecret(deps.sql, ctx.installId, "plugin", name),
       },
     },
     { ...options, connect: guardedFetch(options.allowPrivate, options.resolve) },

@@ -4,6 +4,7 @@ import {
   type InstallState,
   type InstallStatus,
   type HttpLimits,
+  HostCallError,
   PluginInstallError,
   PluginSupervisor,
   type SupervisorOptions,
@@ -25,7 +26,6 @@ import type { SessionPolicy } from "../sessions/ports.ts"
 import { createCoreHost } from "./core-host.ts"
 import { DeniedByPlugin, PluginUnavailable } from "./errors.ts"
 import * as repo from "./repo.ts"
-import { secretsKeySource } from "./secrets.ts"
 import { type PrivateAllowance, parseAllowance, type Resolver } from "./ssrf-guard.ts"
 
 export interface PluginHostOptions {
@@ -33,8 +33,8 @@ export interface PluginHostOptions {
   run: boolean
   /** PLUGIN_MARKETPLACE: a marketplace.json file or a directory holding one. */
   marketplace?: string
-  /** PLUGIN_SECRETS_KEY (64 hex characters); unset → generated once and kept in settings. */
-  secretsKey?: string
+  /** The key of plugin secrets (see loadSecretsKey); without it, no secret can be set or read. */
+  secretsKey?: Buffer
   http?: Partial<HttpLimits>
   /**
    * PLUGIN_HTTP_ALLOW_PRIVATE: hosts, addresses and CIDR ranges plugins may fetch although they are not
@@ -63,7 +63,6 @@ const STATUS_OF: Record<InstallState, PluginInstallStatus> = {
 
 export class PluginHost {
   readonly marketplace: string | undefined
-  readonly secretsKey: () => Promise<Buffer>
   /** Resolves once the runtime is up (or could not start) and the enabled installs were loaded once. */
   ready: Promise<void> = Promise.resolve()
   private supervisor: PluginSupervisor | undefined
@@ -79,9 +78,15 @@ export class PluginHost {
     private readonly options: PluginHostOptions,
   ) {
     this.marketplace = options.marketplace
-    this.secretsKey = secretsKeySource(deps.sql, options.secretsKey)
     this.log = deps.log.child({ module: "plugins" })
     this.allowPrivate = parseAllowance(options.httpAllowPrivate ?? [])
+  }
+
+  /** The key of plugin secrets; a control plane built without one (some tests) refuses every secret. */
+  readonly secretsKey = (): Buffer => {
+    if (this.options.secretsKey === undefined)
+      throw new HostCallError("HOST_CALL_FAILED", "This control plane was started without a key for plugin secrets.")
+    return this.options.secretsKey
   }
 
   get running(): boolean {

@@ -35,6 +35,7 @@ export function describePermissions(p: PluginPermissions): string {
     p.kv && `kv: ${p.kv.quotaBytes} bytes`,
     p.http && `http: ${p.http.allow.join(", ")}`,
     p.secrets?.length && `secrets: ${p.secrets.join(", ")}`,
+    p.secretStore && `secretStore: ${p.secretStore.maxSecrets} secrets of its own`,
     p.crypto && "crypto",
   ].filter(Boolean)
   return parts.length > 0 ? parts.join("; ") : "no permissions"
@@ -201,10 +202,10 @@ export async function setSecret(deps: CoreDeps, host: PluginHost, id: string, na
       `${row.pluginId} does not use a secret named ${name}; its manifest names ${row.manifest.permissions.secrets?.join(", ") || "none"}.`,
       [{ field: "name", message: "is not a secret this plugin asks for" }],
     )
-  await secrets.putSecret(deps.sql, await host.secretsKey(), id, name, value)
+  await secrets.putSecret(deps.sql, host.secretsKey(), id, "admin", name, value)
 }
 
 export async function deleteSecret(deps: CoreDeps, id: string, name: string): Promise<void> {
   await findRow(deps, id)
-  if (!(await secrets.deleteSecret(deps.sql, id, name))) throw new NotFound(`The secret ${name}`)
+  if (!(await secrets.deleteSecret(deps.sql, id, "admin", name))) throw new NotFound(`The secret ${name}`)
 }

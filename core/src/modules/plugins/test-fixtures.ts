@@ -4,8 +4,14 @@ import type { PluginManifest } from "@streamspace/schemas"
 const PROBE_CONFIG_SCHEMA = {
   type: "object" as const,
   properties: {
-    action: { enum: ["allow", "deny", "kv", "secret", "usage", "loop"], default: "allow" },
+    action: {
+      enum: ["allow", "deny", "kv", "secret", "own-set", "own-get", "own-delete", "usage", "loop"],
+      default: "allow",
+    },
     size: { type: "integer", minimum: 1, default: 10 },
+    /** The name and value of the plugin's own secret (the own-* actions). */
+    name: { type: "string" },
+    value: { type: "string" },
     limits: { type: "object", properties: { max: { type: "integer", minimum: 0 } }, additionalProperties: false },
   },
   additionalProperties: false,
@@ -18,7 +24,7 @@ export const probeManifest = (overrides: Partial<PluginManifest> = {}): PluginMa
   hostApi: "^1.0.0",
   hooks: [{ name: "session.beforeCreate", failMode: "closed" }],
   events: [],
-  permissions: { kv: { quotaBytes: 256 }, secrets: ["apiToken"], sessions: "read" },
+  permissions: { kv: { quotaBytes: 256 }, secrets: ["apiToken"], secretStore: { maxSecrets: 2 }, sessions: "read" },
   limits: { memoryMb: 16, hookTimeoutMs: 300 },
   configSchema: PROBE_CONFIG_SCHEMA,
   ...overrides,
@@ -36,6 +42,9 @@ export default { hooks: { "session.beforeCreate": async ({ user }) => {
   switch (config.action) {
     case "kv": return report(await outcome(async () => { await kv.set("blob", "x".repeat(config.size)); return kv.get("blob") }))
     case "secret": return report(await outcome(() => secrets.get("apiToken")))
+    case "own-set": return report(await outcome(async () => { await secrets.set(config.name, config.value); return secrets.get(config.name) }))
+    case "own-get": return report(await outcome(() => secrets.get(config.name)))
+    case "own-delete": return report(await outcome(() => secrets.delete(config.name)))
     case "usage": return report(await outcome(() => sessions.usage(user.id)))
     case "deny": return report("denied by " + install.pluginId)
     case "loop": for (;;) {}

@@ -84,6 +84,35 @@ test("secrets are readable only by the names granted", async () => {
   expect(await call("secrets.get", ["OTHER"])).toMatchObject({ code: "HOST_PERMISSION_DENIED" })
 })
 
+test("a plugin keeps secrets of its own only with secretStore, up to its count, and never under an admin's name", async () => {
+  const { call } = hostFor({ secrets: ["TOKEN"], secretStore: { maxSecrets: 2 } })
+  expect(await call("secrets.set", ["own.a", "alpha"])).toEqual({ value: null })
+  expect(await call("secrets.set", ["own.b", "beta"])).toEqual({ value: null })
+  expect(await call("secrets.get", ["own.a"])).toEqual({ value: "alpha" })
+  expect(await call("secrets.set", ["own.a", "alpha-2"])).toEqual({ value: null }) // a replacement is not one more
+  expect(await call("secrets.set", ["own.c", "gamma"])).toEqual({
+    code: "HOST_QUOTA_EXCEEDED",
+    message: "This install keeps 2 secrets already; its grant allows 2.",
+  })
+  expect(await call("secrets.delete", ["own.b"])).toEqual({ value: true })
+  expect(await call("secrets.delete", ["own.b"])).toEqual({ value: false })
+  expect(await call("secrets.set", ["own.c", "gamma"])).toEqual({ value: null })
+  expect(await call("secrets.get", ["own.missing"])).toEqual({ value: null })
+  // The admin's secret stays the admin's: readable, not writable, and not shadowed by the plugin's.
+  expect(await call("secrets.set", ["TOKEN", "mine"])).toMatchObject({ code: "HOST_PERMISSION_DENIED" })
+  expect(await call("secrets.get", ["TOKEN"])).toEqual({ value: "s3cret" })
+  expect(await call("secrets.set", ["1bad name", "x"])).toMatchObject({ code: "HOST_BAD_ARGUMENTS" })
+  expect(await call("secrets.set", ["own.big", "x".repeat(4097)])).toMatchObject({ code: "HOST_BAD_ARGUMENTS" })
+
+  const without = hostFor({ secrets: ["TOKEN"] }).call
+  expect(await without("secrets.set", ["own.a", "alpha"])).toMatchObject({
+    code: "HOST_PERMISSION_DENIED",
+    message: expect.stringContaining('"secretStore"'),
+  })
+  expect(await without("secrets.delete", ["own.a"])).toMatchObject({ code: "HOST_PERMISSION_DENIED" })
+  expect(await without("secrets.get", ["own.a"])).toMatchObject({ code: "HOST_PERMISSION_DENIED" })
+})
+
 test("crypto hashes passwords with argon2id and verifies them; HMAC and random bytes encode as asked", async () => {
   const { call } = hostFor({ crypto: true })
   const hashed = await call("crypto.hashPassword", ["correct horse"])

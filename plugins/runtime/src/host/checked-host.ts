@@ -15,6 +15,9 @@ registerFormats()
 import { type HostApi, type HostCallContext, HostCallError, type LogLevel } from "./host-api.ts"
 import { urlAllowed } from "./http-allowlist.ts"
 
+/** A name the install was granted under `secrets` is the admin's to set; any other name is the plugin's own. */
+const adminSecret = (permissions: PluginPermissions, name: string) => permissions.secrets?.includes(name) === true
+
 type Handlers = {
   [M in HostMethod]: (host: HostApi, ctx: HostCallContext, args: HostArgs<M>) => Promise<HostResult<M>> | HostResult<M>
 }
@@ -63,7 +66,12 @@ const handlers: Handlers = {
   "crypto.verifyPassword": (h, ctx, [password, hash]) => h.crypto.verifyPassword(ctx, password, hash),
   "crypto.hmac": (h, ctx, [algorithm, key, data, encoding]) => h.crypto.hmac(ctx, algorithm, key, data, encoding ?? "hex"),
   "crypto.randomBytes": (h, ctx, [length, encoding]) => h.crypto.randomBytes(ctx, length, encoding ?? "hex"),
-  "secrets.get": (h, ctx, [name]) => h.secrets.get(ctx, name),
+  "secrets.get": (h, ctx, [name]) => h.secrets.get(ctx, name, adminSecret(ctx.permissions, name) ? "admin" : "plugin"),
+  "secrets.set": async (h, ctx, [name, value]) => {
+    await h.secrets.set(ctx, name, value, { maxSecrets: ctx.permissions.secretStore?.maxSecrets ?? 0 })
+    return null
+  },
+  "secrets.delete": (h, ctx, [name]) => h.secrets.delete(ctx, name),
   "clock.now": (h, ctx) => h.clock.now(ctx),
 }
 
@@ -79,6 +87,7 @@ const GRANT_NAMES: Record<Exclude<HostPermission, "none">, string> = {
   "users.read": "users: read",
   "users.write": "users: write",
   secrets: "secrets",
+  secretStore: "secretStore",
   crypto: "crypto",
 }
 
@@ -109,9 +118,16 @@ const refusal = (permissions: PluginPermissions, method: HostMethod, args: reado
       return permissions.users === "write" ? undefined : denied(GRANT_NAMES["users.write"])
     case "secrets": {
       const name = String(args[0])
-      return permissions.secrets?.includes(name)
+      return adminSecret(permissions, name) || permissions.secretStore
         ? undefined
         : `This install was not granted the secret "${name}"; an admin can grant it in the plugin's settings.`
+    }
+    case "secretStore": {
+      if (!permissions.secretStore) return denied(GRANT_NAMES.secretStore)
+      const name = String(args[0])
+      return adminSecret(permissions, name)
+        ? `The secret "${name}" is set by an admin (the manifest names it under secrets); ${method} works on the plugin's own secrets only.`
+        : undefined
     }
     case "crypto":
       return permissions.crypto ? undefined : denied(GRANT_NAMES.crypto)

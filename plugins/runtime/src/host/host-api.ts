@@ -27,6 +27,7 @@ export interface HostCallContext {
 }
 
 export type LogLevel = "debug" | "info" | "warn" | "error"
+export type SecretOwner = "admin" | "plugin"
 export type Encoding = BinaryEncoding
 
 export interface HostApi {
@@ -73,8 +74,15 @@ export interface HostApi {
     hmac(ctx: HostCallContext, algorithm: HmacAlgorithm, key: HmacKey, data: string, encoding: Encoding): Promise<string> | string
     randomBytes(ctx: HostCallContext, length: number, encoding: Encoding): Promise<string> | string
   }
+  /**
+   * Two kinds per install, apart by `owner`: "admin" ones (named in the manifest, set through the admin
+   * API, only read by the plugin) and "plugin" ones (the plugin's own: it sets, reads and deletes them).
+   */
   secrets: {
-    get(ctx: HostCallContext, name: string): Promise<string | null>
+    get(ctx: HostCallContext, name: string, owner: SecretOwner): Promise<string | null>
+    /** A plugin-owned secret; must refuse (HOST_QUOTA_EXCEEDED) a new name past `maxSecrets`. */
+    set(ctx: HostCallContext, name: string, value: string, options: { maxSecrets: number }): Promise<void>
+    delete(ctx: HostCallContext, name: string): Promise<boolean>
   }
   clock: {
     now(ctx: HostCallContext): number

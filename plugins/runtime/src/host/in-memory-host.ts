@@ -192,8 +192,28 @@ export class InMemoryHostApi implements HostApi {
     }
   }
 
+  /** The plugins' own secrets (secrets.set), by install id, then by name; plain here, encrypted in the core. */
+  readonly ownSecrets = new Map<string, Map<string, string>>()
+
+  private ownOf(installId: string): Map<string, string> {
+    const own = this.ownSecrets.get(installId) ?? new Map<string, string>()
+    this.ownSecrets.set(installId, own)
+    return own
+  }
+
   secrets: HostApi["secrets"] = {
-    get: async (ctx, name) => this.secretValues[ctx.installId]?.[name] ?? null,
+    get: async (ctx, name, owner) =>
+      (owner === "admin" ? this.secretValues[ctx.installId]?.[name] : this.ownOf(ctx.installId).get(name)) ?? null,
+    set: async (ctx, name, value, { maxSecrets }) => {
+      const own = this.ownOf(ctx.installId)
+      if (!own.has(name) && own.size >= maxSecrets)
+        throw new HostCallError(
+          "HOST_QUOTA_EXCEEDED",
+          `This install keeps ${own.size} secrets already; its grant allows ${maxSecrets}.`,
+        )
+      own.set(name, value)
+    },
+    delete: async (ctx, name) => this.ownOf(ctx.installId).delete(name),
   }
 
   get http(): HostApi["http"] {

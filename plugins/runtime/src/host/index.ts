@@ -15,7 +15,7 @@ export {
   type TransportChannel,
   type TransportHandlers,
 } from "./transport.ts"
-export { type HostApi, type HostCallContext, HostCallError, type LogLevel } from "./host-api.ts"
+export { type HostApi, type HostCallContext, HostCallError, type LogLevel, type SecretOwner } from "./host-api.ts"
 export { checkedHost, type CheckedHost, type HostCallOutcome } from "./checked-host.ts"
 export {
   type Connector,

@@ -72,6 +72,10 @@ test("a grant may narrow the request but not widen it", () => {
   expect(() => checkGrant(requested, { sessions: "write" })).toThrow("The grant gives sessions: write")
   expect(() => checkGrant(requested, { http: { allow: ["https://b.example/"] } })).toThrow("http access to https://b.example/")
   expect(() => checkGrant(requested, { secrets: ["B"] })).toThrow("the secret B")
+  expect(() => checkGrant(requested, { secretStore: { maxSecrets: 1 } })).toThrow("a larger secret store")
+  const store = { ...requested, secretStore: { maxSecrets: 10 } }
+  expect(() => checkGrant(store, { secretStore: { maxSecrets: 10 } })).not.toThrow()
+  expect(() => checkGrant(store, { secretStore: { maxSecrets: 11 } })).toThrow("a larger secret store")
 })
 
 test("event patterns match exact types, prefixes and everything", () => {

@@ -106,6 +106,8 @@ export const checkGrant = (requested: PluginPermissions, granted: PluginPermissi
   if (granted.users && (!requested.users || (granted.users === "write" && requested.users === "read")))
     refuse("users", `users: ${granted.users}`)
   for (const name of granted.secrets ?? []) if (!requested.secrets?.includes(name)) refuse("secrets", `the secret ${name}`)
+  if (granted.secretStore && (!requested.secretStore || granted.secretStore.maxSecrets > requested.secretStore.maxSecrets))
+    refuse("secretStore", "a larger secret store")
   if (granted.crypto && !requested.crypto) refuse("crypto", "crypto")
 }
 

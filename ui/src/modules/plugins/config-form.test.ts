@@ -52,6 +52,7 @@ describe("a plugin's permissions in words", () => {
         http: { allow: ["https://hooks.example.com/"] },
         kv: { quotaBytes: 65536 },
         secrets: ["token"],
+        secretStore: { maxSecrets: 100 },
         crypto: true,
       }),
     ).toEqual([
@@ -60,6 +61,7 @@ describe("a plugin's permissions in words", () => {
       "Fetch from https://hooks.example.com/",
       "Store up to 64 KiB of its own data",
       "Read the secrets token",
+      "Keep up to 100 secrets of its own, encrypted",
       "Hash passwords, sign with HMAC, draw random bytes",
     ])
   })

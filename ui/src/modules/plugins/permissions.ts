@@ -8,6 +8,7 @@ export function describePermissions(p: PluginPermissions): string[] {
   if (p.http?.allow.length) lines.push(`Fetch from ${p.http.allow.join(", ")}`)
   if (p.kv) lines.push(`Store up to ${Math.ceil(p.kv.quotaBytes / 1024)} KiB of its own data`)
   if (p.secrets?.length) lines.push(`Read the secrets ${p.secrets.join(", ")}`)
+  if (p.secretStore) lines.push(`Keep up to ${p.secretStore.maxSecrets} secrets of its own, encrypted`)
   if (p.crypto) lines.push("Hash passwords, sign with HMAC, draw random bytes")
   return lines
 }
