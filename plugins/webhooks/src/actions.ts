@@ -9,6 +9,7 @@ import {
   endpointId,
   getDelivery,
   getEndpoint,
+  getSigningSecret,
   listDeliveries,
   listEndpoints,
   newSecret,
@@ -16,6 +17,7 @@ import {
   pruneDeliveries,
   publicEndpoint,
   putEndpoint,
+  setSigningSecret,
   summary,
 } from "./store.ts"
 
@@ -55,12 +57,13 @@ const actions: Record<string, (input: Input, options: ActionOptions) => Promise<
       events: input.events as string[],
       description: input.description as string,
       enabled: input.enabled as boolean,
-      secret: await newSecret(),
       createdAt: at,
       updatedAt: at,
     }
+    const secret = await newSecret()
+    await setSigningSecret(endpoint.id, "current", secret)
     await putEndpoint(endpoint)
-    return ok({ ...publicEndpoint(endpoint), secret: endpoint.secret })
+    return ok({ ...publicEndpoint(endpoint), secret })
   },
 
   "endpoints.update": async (input) => {
@@ -79,18 +82,21 @@ const actions: Record<string, (input: Input, options: ActionOptions) => Promise<
     const endpoint = await getEndpoint(input.id as string)
     if (endpoint === null) return notFound("endpoint")
     const now = Date.parse(await nowIso())
+    const previous = await getSigningSecret(endpoint.id, "current")
+    const secret = await newSecret()
+    // The old secret is kept as the previous one before it is replaced: no moment without it.
+    if (previous !== null) await setSigningSecret(endpoint.id, "previous", previous)
+    await setSigningSecret(endpoint.id, "current", secret)
     const rotated: Endpoint = {
       ...endpoint,
-      secret: await newSecret(),
-      previousSecret: endpoint.secret,
-      previousUntil: now + ROTATION_GRACE_MS,
+      previousUntil: previous === null ? undefined : now + ROTATION_GRACE_MS,
       updatedAt: new Date(now).toISOString(),
     }
     await putEndpoint(rotated)
     return ok({
       ...publicEndpoint(rotated),
-      secret: rotated.secret,
-      previousSecretValidUntil: new Date(now + ROTATION_GRACE_MS).toISOString(),
+      secret,
+      previousSecretValidUntil: previous === null ? null : new Date(now + ROTATION_GRACE_MS).toISOString(),
     })
   },
 

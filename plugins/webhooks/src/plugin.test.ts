@@ -42,6 +42,9 @@ const result = async <T>(name: string, input: Record<string, unknown> = {}): Pro
   return output.result as T
 }
 
+/** How the test reaches the in-memory host's kv as the plugin does. */
+const ctx = { installId: "test-install", pluginId: manifest.id, permissions: manifest.permissions }
+
 const createEndpoint = (url: string, events = ["*"]) =>
   result<PublicEndpoint & { secret: string }>("endpoints.create", { url, events, description: "", enabled: true })
 
@@ -172,6 +175,83 @@ describe("webhooks plugin", () => {
     expect(plugin.status().state).toBe("running")
     // The log cap (10) pruned the other 40 deliveries in the same call.
     expect(await result<DeliverySummary[]>("deliveries", { limit: "200" })).toHaveLength(10)
+  })
+
+  test("an endpoint's kv record holds no secret: its signing secrets are host secrets, gone with the endpoint", async () => {
+    const endpoint = await createEndpoint(receiver.url())
+    const rotated = await result<{ secret: string }>("endpoints.rotateSecret", { id: endpoint.id })
+    const record = await plugin.host.kv.get(ctx, `ep:${endpoint.id}`)
+    expect(record).toMatchObject({ id: endpoint.id, url: receiver.url() })
+    expect(JSON.stringify(record)).not.toContain("whsec_")
+    expect(Object.fromEntries(plugin.host.ownSecrets.get(plugin.installId) ?? [])).toEqual({
+      [`${endpoint.id}.current`]: rotated.secret,
+      [`${endpoint.id}.previous`]: endpoint.secret,
+    })
+    await result("endpoints.delete", { id: endpoint.id })
+    expect(plugin.host.ownSecrets.get(plugin.installId)?.size).toBe(0)
+  })
+
+  test("an endpoint stored with plain secrets by an earlier version is moved into host secrets when read, and still signs", async () => {
+    const id = "ep_00000000000000aa"
+    const [secret, previousSecret] = [`whsec_${"A".repeat(43)}=`, `whsec_${"B".repeat(43)}=`]
+    const at = new Date().toISOString()
+    const legacy = {
+      id,
+      url: receiver.url("/legacy"),
+      events: ["*"],
+      description: "",
+      enabled: true,
+      createdAt: at,
+      updatedAt: at,
+    }
+    await plugin.host.kv.set(
+      ctx,
+      `ep:${id}`,
+      { ...legacy, secret, previousSecret, previousUntil: Date.now() + 3_600_000 },
+      { quotaBytes: manifest.permissions.kv?.quotaBytes ?? 0 },
+    )
+    expect((await plugin.event("session.created", {}, "evt-legacy")).delivered).toBe(true)
+    const [request] = receiver.received
+    expect(verify(secret, request?.body ?? "", request?.headers ?? {}).id).toBe("evt-legacy")
+    expect(verify(previousSecret, request?.body ?? "", request?.headers ?? {}).id).toBe("evt-legacy")
+    const record = (await plugin.host.kv.get(ctx, `ep:${id}`)) as Record<string, unknown>
+    expect(record).not.toHaveProperty("secret")
+    expect(record).not.toHaveProperty("previousSecret")
+    expect(JSON.stringify(record)).not.toContain("whsec_")
+    const own = plugin.host.ownSecrets.get(plugin.installId)
+    expect([own?.get(`${id}.current`), own?.get(`${id}.previous`)]).toEqual([secret, previousSecret])
+    // A rotation from there keeps the moved secret as the previous one.
+    const rotated = await result<{ secret: string }>("endpoints.rotateSecret", { id })
+    receiver.received.length = 0
+    await result("ping", { id })
+    const [ping] = receiver.received
+    expect(verify(rotated.secret, ping?.body ?? "", ping?.headers ?? {}).id).toBeTruthy()
+    expect(verify(secret, ping?.body ?? "", ping?.headers ?? {}).id).toBeTruthy()
+  })
+
+  test("a legacy endpoint is also moved when only listed", async () => {
+    const id = "ep_00000000000000bb"
+    const at = new Date().toISOString()
+    const secret = `whsec_${"C".repeat(43)}=`
+    await plugin.host.kv.set(
+      ctx,
+      `ep:${id}`,
+      { id, url: receiver.url(), events: ["*"], description: "", enabled: true, createdAt: at, updatedAt: at, secret },
+      { quotaBytes: manifest.permissions.kv?.quotaBytes ?? 0 },
+    )
+    const listed = await result<PublicEndpoint[]>("endpoints.list")
+    expect(JSON.stringify(listed)).not.toContain("whsec_")
+    expect(JSON.stringify(await plugin.host.kv.get(ctx, `ep:${id}`))).not.toContain("whsec_")
+    expect(plugin.host.ownSecrets.get(plugin.installId)?.get(`${id}.current`)).toBe(secret)
+  })
+
+  test("an endpoint whose secret is gone fails its attempts with the reason instead of sending unsigned", async () => {
+    const endpoint = await createEndpoint(receiver.url())
+    plugin.host.ownSecrets.get(plugin.installId)?.delete(`${endpoint.id}.current`)
+    const delivery = await result<DeliverySummary>("ping", { id: endpoint.id })
+    expect(delivery.state).toBe("failed")
+    expect(delivery.history[0]?.error).toContain("no signing secret")
+    expect(receiver.received).toHaveLength(0)
   })
 
   test("unknown ids are refused with a 404 code naming the field", async () => {

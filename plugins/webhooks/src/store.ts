@@ -1,7 +1,8 @@
-// The webhooks plugin's records in its kv: endpoints, deliveries (the log, capped) and each event's fan-out.
-import { clock, crypto, kv } from "host:api"
+// The webhooks plugin's records: endpoints, deliveries (the log, capped) and each event's fan-out in its kv; signing secrets in host secrets.
+import { clock, crypto, kv, secrets } from "host:api"
 import { HOST_CALLS_AT_ONCE, mapLimited } from "./pool.ts"
 
+/** The kv record holds no secret: the signing secrets are host secrets, encrypted at rest by the core. */
 export interface Endpoint {
   id: string
   url: string
@@ -9,15 +10,22 @@ export interface Endpoint {
   events: string[]
   description: string
   enabled: boolean
-  /** `whsec_<base64>`; answered once at creation or rotation, never listed. */
-  secret: string
-  /** After a rotation, deliveries also carry a signature with the old secret until `previousUntil` (ms). */
-  previousSecret?: string
+  /** After a rotation, deliveries also carry a signature with the previous secret until then (ms). */
   previousUntil?: number
   createdAt: string
   updatedAt: string
 }
-export type PublicEndpoint = Omit<Endpoint, "secret" | "previousSecret" | "previousUntil">
+export type PublicEndpoint = Omit<Endpoint, "previousUntil">
+
+/** An endpoint as versions before 1.1 stored it: its `whsec_…` secrets in plain text in the kv record. */
+type StoredEndpoint = Endpoint & { secret?: string; previousSecret?: string }
+
+/** `current` is answered once at creation or rotation and never listed; `previous` signs during a rotation's grace. */
+export type SecretSlot = "current" | "previous"
+const secretName = (endpointId: string, slot: SecretSlot) => `${endpointId}.${slot}`
+export const getSigningSecret = (endpointId: string, slot: SecretSlot) => secrets.get(secretName(endpointId, slot))
+export const setSigningSecret = (endpointId: string, slot: SecretSlot, value: string) =>
+  secrets.set(secretName(endpointId, slot), value)
 
 export type Trigger = "event" | "redeliver" | "ping"
 
@@ -54,7 +62,7 @@ const MAX_ATTEMPTS_KEPT = 20
 /** An event's fan-out is remembered long enough for every retry of the dispatcher. */
 const FANOUT_TTL_SECONDS = 7 * 24 * 3600
 
-export const publicEndpoint = ({ secret: _s, previousSecret: _p, previousUntil: _u, ...rest }: Endpoint): PublicEndpoint => rest
+export const publicEndpoint = ({ previousUntil: _u, ...rest }: Endpoint): PublicEndpoint => rest
 
 export const summary = ({ body: _b, ...rest }: Delivery): DeliverySummary => rest
 
@@ -68,13 +76,37 @@ export const endpointId = async (): Promise<string> => `ep_${await crypto.random
 export const deliveryId = async (): Promise<string> =>
   `dl_${String(await clock.now()).padStart(13, "0")}${await crypto.randomBytes(4, "hex")}`
 
-export const getEndpoint = async (id: string) => (await kv.get(`ep:${id}`)) as Endpoint | null
 export const putEndpoint = (e: Endpoint) => kv.set(`ep:${e.id}`, e)
-export const deleteEndpoint = (id: string) => kv.delete(`ep:${id}`)
+
+/**
+ * A record read from kv, with plain secrets an earlier version left in it moved into host secrets and
+ * removed from the record (the secrets first: a failure in between leaves a record that still signs).
+ */
+const withoutPlainSecrets = async (stored: StoredEndpoint | null): Promise<Endpoint | null> => {
+  if (stored === null) return null
+  const { secret, previousSecret, ...endpoint } = stored
+  if (secret === undefined && previousSecret === undefined) return stored
+  if (secret !== undefined) await setSigningSecret(endpoint.id, "current", secret)
+  if (previousSecret !== undefined) await setSigningSecret(endpoint.id, "previous", previousSecret)
+  await putEndpoint(endpoint)
+  return endpoint
+}
+
+const readEndpoint = async (key: string) => withoutPlainSecrets((await kv.get(key)) as StoredEndpoint | null)
+
+export const getEndpoint = (id: string) => readEndpoint(`ep:${id}`)
+
+/** The record goes first: an endpoint that is listed always has its secret. */
+export const deleteEndpoint = async (id: string): Promise<boolean> => {
+  const existed = await kv.delete(`ep:${id}`)
+  await secrets.delete(secretName(id, "current"))
+  await secrets.delete(secretName(id, "previous"))
+  return existed
+}
 
 export const listEndpoints = async (): Promise<Endpoint[]> => {
   const keys = await kv.list("ep:", 1000)
-  const all = await mapLimited(keys, HOST_CALLS_AT_ONCE, (k) => kv.get(k) as Promise<Endpoint | null>)
+  const all = await mapLimited(keys, HOST_CALLS_AT_ONCE, readEndpoint)
   return all.filter((e): e is Endpoint => e !== null).sort((a, b) => a.createdAt.localeCompare(b.createdAt))
 }
 

@@ -79,7 +79,12 @@ beforeAll(async () => {
       source: "upload",
       manifest,
       bundle: code,
-      grant: { http: { allow: ["http://*"] }, kv: { quotaBytes: 4 * 1024 * 1024 }, crypto: true },
+      grant: {
+        http: { allow: ["http://*"] },
+        kv: { quotaBytes: 4 * 1024 * 1024 },
+        crypto: true,
+        secretStore: { maxSecrets: 100 },
+      },
       config: { requestTimeoutMs: 3000 },
     }),
   })
@@ -131,6 +136,36 @@ describe("webhooks through the real control plane", () => {
     for (const r of received) expect(verify(endpoint.secret, r.body, r.headers).id).toBe(ping.messageId)
     const one = await ok<Delivery & { body: string }>(act("GET", "delivery", { id: ping.id }))
     expect(JSON.parse(one.body)).toMatchObject({ type: "webhook.ping" })
+  })
+
+  test("signing secrets are encrypted in plugin_secrets, and neither kv nor that table holds them in plain text", async () => {
+    const endpoint = await createEndpoint(urlOf("/at-rest"), ["session.*"])
+    const rotated = await ok<Endpoint>(act("POST", "endpoints.rotateSecret", { id: endpoint.id }))
+    const [kv] = await core.db.sql`select value from plugin_kv where install_id = ${installId} and key = ${`ep:${endpoint.id}`}`
+    expect(kv?.value).toMatchObject({ id: endpoint.id })
+    const [all] = await core.db.sql`select
+        (select string_agg(t::text, ' ') from plugin_kv t) as kv,
+        (select string_agg(encode(iv || ciphertext || tag, 'escape'), ' ') from plugin_secrets) as secrets`
+    for (const secret of [endpoint.secret, rotated.secret]) {
+      const key = secret.slice("whsec_".length)
+      expect(String(all?.kv)).not.toContain(key)
+      expect(String(all?.secrets)).not.toContain(key)
+    }
+    const names = await core.db
+      .sql`select owner, name from plugin_secrets where install_id = ${installId} and name like ${`${endpoint.id}.%`}
+      order by name`
+    expect([...names]).toEqual([
+      { owner: "plugin", name: `${endpoint.id}.current` },
+      { owner: "plugin", name: `${endpoint.id}.previous` },
+    ])
+    const ping = await ok<Delivery>(act("POST", "ping", { id: endpoint.id }))
+    const [request] = received
+    expect(verify(rotated.secret, request?.body ?? "", request?.headers ?? {}).id).toBe(ping.messageId)
+    expect(verify(endpoint.secret, request?.body ?? "", request?.headers ?? {}).id).toBe(ping.messageId)
+    await ok(act("POST", "endpoints.delete", { id: endpoint.id }))
+    const left = await core.db
+      .sql`select name from plugin_secrets where install_id = ${installId} and name like ${`${endpoint.id}.%`}`
+    expect(left).toHaveLength(0)
   })
 
   test("endpoints on private addresses the operator did not allow are refused and never contacted", async () => {
