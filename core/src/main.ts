@@ -10,6 +10,7 @@ import { createLogger } from "./infra/log.ts"
 import { connectRedis, type RedisLink, redisReady } from "./infra/redis.ts"
 import { type LocalAgent, startLocalDockerAgent } from "./local-agent.ts"
 import { AUTH_PLUGIN_ID, ensureAuthPlugin } from "./modules/auth/default-plugin.ts"
+import { upgradeFirstPartyPlugins } from "./modules/plugins/first-party.ts"
 import { authOptionsFrom } from "./modules/auth/options.ts"
 import { deriveReplicaSecret } from "./modules/agents/replica-auth.ts"
 import { loadSecretsKey, SECRETS_KEY_FILE, type SecretsKey, SecretsKeyError } from "./modules/plugins/secrets-key.ts"
@@ -114,6 +115,14 @@ try {
     log.info({ pluginId: AUTH_PLUGIN_ID }, "installed the sign-in plugin")
 } catch (e) {
   log.warn({ err: e }, `Sign-in is unavailable until an admin installs ${AUTH_PLUGIN_ID}: ${(e as Error).message}`)
+}
+try {
+  for (const u of await upgradeFirstPartyPlugins(deps, plugins))
+    if ("refused" in u)
+      log.warn(u, `${u.pluginId} stays at ${u.from}: ${u.to} does not take its grant or config; an admin upgrades it by hand`)
+    else log.info(u, `upgraded ${u.pluginId} to ${u.to}`)
+} catch (e) {
+  log.warn({ err: e }, `First-party plugins were not upgraded: ${(e as Error).message}`)
 }
 
 // Handlers go in before the ready line: a supervisor that signals as soon as it reads that line

@@ -124,6 +124,19 @@ export const ConfigurePlugin = Type.Object(
 )
 export type ConfigurePlugin = Static<typeof ConfigurePlugin>
 
+/** Moves an install to another version from the marketplace, keeping its id, kv data, secrets, config and grant. */
+export const UpgradePlugin = Type.Object(
+  {
+    version: Type.Optional(SemVer),
+    /** Left out: the current grant, which must still be within what the new version asks for. */
+    grant: Type.Optional(PluginPermissions),
+    /** Left out: the current config, which must still be valid for the new version's configSchema. */
+    config: Type.Optional(Config),
+  },
+  { additionalProperties: false },
+)
+export type UpgradePlugin = Static<typeof UpgradePlugin>
+
 export const MarketplaceEntry = Type.Object({
   pluginId: PluginId,
   version: SemVer,
@@ -134,6 +147,8 @@ export const MarketplaceEntry = Type.Object({
   events: Type.Array(Type.String()),
   permissions: PluginPermissions,
   installed: Type.Boolean({ description: "An install of this plugin id exists" }),
+  /** The installed version, if any: an older one can be upgraded to this entry. */
+  installedVersion: Nullable(SemVer),
 })
 export type MarketplaceEntry = Static<typeof MarketplaceEntry>
 

@@ -10,6 +10,7 @@ import {
   PluginInstallDetail,
   SecretParams,
   SetSecret,
+  UpgradePlugin,
 } from "@streamspace/schemas"
 import { Elysia, t } from "elysia"
 import type { CoreDeps } from "../../deps.ts"
@@ -80,6 +81,25 @@ export const pluginRoutes = (deps: CoreDeps, http: HttpPlugins, host: PluginHost
         response: { 200: PluginInstall },
         detail: {
           summary: "Change config (validated against the configSchema), grant or priority; a running plugin reloads",
+          tags,
+        },
+      },
+    )
+    .post(
+      "/:id/upgrade",
+      async ({ params, body, audit }) => {
+        const { from, install } = await plugins.upgradePlugin(deps, host, params.id, body)
+        audit.detail = { from, to: install.version }
+        return install
+      },
+      {
+        auth: "admin",
+        audit: "plugin.upgrade",
+        params: IdParams,
+        body: UpgradePlugin,
+        response: { 200: PluginInstall },
+        detail: {
+          summary: "Move an install to another marketplace version (newest by default), keeping its data, config and grant",
           tags,
         },
       },

@@ -75,8 +75,14 @@ export const listInstalls = (sql: Sql, onlyEnabled = false) =>
   sql<InstallRow[]>`select ${columns(sql)} from plugin_installs i join plugin_bundles b on b.sha256 = i.bundle_sha256
     where (${!onlyEnabled} or i.enabled) order by i.priority, i.plugin_id`
 
-export const installedPluginIds = async (sql: Sql) =>
-  new Set((await sql<{ pluginId: string }[]>`select plugin_id from plugin_installs`).map((r) => r.pluginId))
+/** Plugin id → installed version. */
+export const installedVersions = async (sql: Sql) =>
+  new Map(
+    (await sql<{ pluginId: string; version: string }[]>`select plugin_id, version from plugin_installs`).map((r) => [
+      r.pluginId,
+      r.version,
+    ]),
+  )
 
 export async function updateInstall(
   sql: Sql,
@@ -89,6 +95,18 @@ export async function updateInstall(
       priority = ${patch.priority ?? sql`priority`},
       enabled = ${patch.enabled ?? sql`enabled`},
       updated_at = now()
+    where id = ${id}`
+  return rows.count > 0
+}
+
+/** Points an install at another version's bundle (upgrade), with the config and grant that version runs with. */
+export async function replaceBundle(
+  sql: Sql,
+  id: string,
+  u: { version: string; bundleSha256: string; config: Record<string, unknown>; granted: PluginPermissions },
+) {
+  const rows = await sql`update plugin_installs set version = ${u.version}, bundle_sha256 = ${u.bundleSha256},
+      config = ${sql.json(u.config as never)}, permissions_granted = ${sql.json(u.granted as never)}, updated_at = now()
     where id = ${id}`
   return rows.count > 0
 }

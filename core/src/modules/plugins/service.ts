@@ -8,6 +8,7 @@ import type {
   PluginInstallDetail,
   PluginManifest,
   PluginPermissions,
+  UpgradePlugin,
 } from "@streamspace/schemas"
 import type { CoreDeps } from "../../deps.ts"
 import { Conflict, NotFound } from "../../http/errors.ts"
@@ -162,6 +163,31 @@ export async function configurePlugin(deps: CoreDeps, host: PluginHost, id: stri
   return getPlugin(deps, host, id)
 }
 
+/**
+ * Moves an install to another version from the marketplace (the newest by default). Its id, kv data,
+ * secrets, priority and enabled state stay; the config and grant stay too unless given, and must fit
+ * the new version (a grant beyond what it asks for, or a config its schema refuses, is a 422 naming
+ * the field). A running install reloads with the new bundle on every replica.
+ */
+export async function upgradePlugin(deps: CoreDeps, host: PluginHost, id: string, body: UpgradePlugin) {
+  const row = await findRow(deps, id)
+  const { manifest, bundle, sha256 } = await fetchFromMarketplace(host.marketplace, row.pluginId, body.version)
+  if (sha256 === row.bundleSha256)
+    throw new Conflict(`${row.pluginId}@${row.version} is already installed with this bundle.`, "PLUGIN_UP_TO_DATE")
+  const granted = checkedGrant(manifest, body.grant ?? row.permissionsGranted)
+  const config = validateConfig(manifest.configSchema, body.config ?? row.config)
+  await deps.sql.begin(async (tx) => {
+    const stored = await repo.putBundle(tx, { sha256, manifest, bundle })
+    if (!Bun.deepEquals(stored, manifest))
+      throw new Conflict(`This bundle (sha256 ${sha256}) is stored with another manifest.`, "PLUGIN_BUNDLE_CONFLICT")
+    await repo.replaceBundle(tx, id, { version: manifest.version, bundleSha256: sha256, config, granted })
+    await repo.deleteUnusedBundles(tx)
+  })
+  const updated = await findRow(deps, id)
+  if (updated.enabled) await host.activate(updated)
+  return { from: row.version, install: await getPlugin(deps, host, id) }
+}
+
 export async function setEnabled(deps: CoreDeps, host: PluginHost, id: string, enabled: boolean) {
   await findRow(deps, id)
   await repo.updateInstall(deps.sql, id, { enabled })
@@ -180,7 +206,7 @@ export async function uninstallPlugin(deps: CoreDeps, host: PluginHost, id: stri
 }
 
 export async function listMarketplace(deps: CoreDeps, host: PluginHost): Promise<MarketplaceEntry[]> {
-  const [plugins, installed] = await Promise.all([readMarketplace(host.marketplace), repo.installedPluginIds(deps.sql)])
+  const [plugins, installed] = await Promise.all([readMarketplace(host.marketplace), repo.installedVersions(deps.sql)])
   return plugins.map(({ manifest, sha256 }) => ({
     pluginId: manifest.id,
     version: manifest.version,
@@ -191,6 +217,7 @@ export async function listMarketplace(deps: CoreDeps, host: PluginHost): Promise
     events: manifest.events,
     permissions: manifest.permissions,
     installed: installed.has(manifest.id),
+    installedVersion: installed.get(manifest.id) ?? null,
   }))
 }
 
