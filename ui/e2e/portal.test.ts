@@ -4,12 +4,15 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test"
 import { readFileSync } from "node:fs"
 import type { Locator, Page } from "playwright-core"
+import { startReceiver, type TestReceiver } from "../../plugins/webhooks/src/test-receiver.ts"
 import { type Browser, openBrowser } from "./browser.ts"
 import { type ControlPlane, ensurePluginsBuilt, ensurePortalBuilt, startControlPlane } from "./control-plane.ts"
 
 let core: ControlPlane
 let browser: Browser
 let page: Page
+/** Where the webhook endpoint created through the portal points: a real HTTP server on loopback. */
+let receiver: TestReceiver
 
 const T = 20_000
 // Each step drives a real browser against a real server: bun's 5 s default is too short.
@@ -23,7 +26,9 @@ const noDialog = () => page.waitForFunction(() => document.querySelectorAll(".v-
 beforeAll(async () => {
   ensurePortalBuilt()
   ensurePluginsBuilt()
-  core = await startControlPlane()
+  receiver = startReceiver()
+  // Plugins may reach only public addresses unless allowed: the test receiver listens on loopback.
+  core = await startControlPlane({ env: { PLUGIN_HTTP_ALLOW_PRIVATE: "127.0.0.1" } })
   browser = await openBrowser(core.url)
   page = browser.page
 }, 180_000)
@@ -31,6 +36,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close()
   await core?.stop()
+  receiver?.stop()
 })
 
 describe("the portal against the real control plane", () => {
@@ -272,15 +278,78 @@ describe("the portal against the real control plane", () => {
     await browser.shot("18-plugins")
   })
 
+  test("an admin runs the webhooks plugin's actions: creates an endpoint, sees its secret once, lists and pings it", async () => {
+    await byTest("install-streamspace.webhooks").click()
+    await byTest("confirm").click()
+    await visible(byTest("plugin-streamspace.webhooks"))
+    await noDialog()
+    const create = byTest("action-streamspace.webhooks-endpoints.create")
+    const ready = (l: Locator) => l.and(page.locator(":not(.v-list-item--disabled)")).waitFor({ timeout: T })
+
+    // Disabled, its actions are listed but cannot be chosen, and the card says why.
+    const enabled = page.getByRole("checkbox", { name: "Webhooks enabled" })
+    await enabled.uncheck()
+    await visible(byTest("actions-streamspace.webhooks").locator('[data-test="actions-unavailable"]'))
+    expect(await byTest("actions-streamspace.webhooks").textContent()).toContain("The plugin is disabled: enable it")
+    expect(await create.getAttribute("class")).toContain("v-list-item--disabled")
+    await browser.shot("19-plugin-actions-disabled")
+    await enabled.check()
+    await ready(create)
+
+    await create.click()
+    await visible(byTest("action-url"))
+    await page.fill('[data-test="action-url"] input', receiver.url("/hook"))
+    await page.fill('[data-test="action-description"] input', "Ops channel")
+    await byTest("action-run").click()
+    await visible(byTest("secret-value"))
+    const secret = await page.inputValue('[data-test="secret-value"] input')
+    expect(secret).toStartWith("whsec_")
+    const created = (await byTest("result-fields").textContent()) ?? ""
+    expect(created).toContain(receiver.url("/hook"))
+    expect(created).not.toContain(secret)
+    const id = /ep_[0-9a-f]{16}/.exec(created)?.[0] ?? ""
+    expect(id).not.toBe("")
+    await browser.shot("20-webhook-secret-once")
+    await byTest("secret-done").click()
+    await noDialog()
+    expect(await page.content()).not.toContain(secret)
+
+    // Taking no input, the list runs after a confirmation; the endpoint is there, its secret is not.
+    await byTest("action-streamspace.webhooks-endpoints.list").click()
+    await visible(byTest("action-confirm"))
+    await byTest("action-run").click()
+    const row = page.locator('[data-test="result-table"] tbody tr', { hasText: id })
+    await visible(row)
+    expect(await row.textContent()).toContain(receiver.url("/hook"))
+    expect(await byTest("action-done").textContent()).not.toContain("whsec_")
+    await browser.shot("21-webhook-endpoints")
+    await byTest("action-close").click()
+    await noDialog()
+
+    // The plugin's own refusal names the field it is about; the right id sends a signed ping to the receiver.
+    await byTest("action-streamspace.webhooks-ping").click()
+    await page.fill('[data-test="action-id"] input', "ep_0000000000000000")
+    await byTest("action-run").click()
+    await visible(page.locator('[data-test="action-id"] .v-messages__message', { hasText: "No webhook endpoint has this id." }))
+    await page.fill('[data-test="action-id"] input', id)
+    await byTest("action-run").click()
+    await visible(byTest("action-done"))
+    const ping = receiver.received.find((r) => r.body.includes("webhook.ping"))
+    expect(ping?.path).toBe("/hook")
+    expect(ping?.headers["webhook-signature"]).toStartWith("v1,")
+    await byTest("action-close").click()
+    await noDialog()
+  })
+
   test("on a tablet the navigation folds into a menu and the catalog reflows", async () => {
     await page.setViewportSize({ width: 820, height: 1180 })
     await page.goto("/catalog")
     await visible(byTest("template-firefox"))
     await visible(page.getByRole("button", { name: "Open navigation" }))
-    await browser.shot("19-catalog-tablet")
+    await browser.shot("22-catalog-tablet")
     await page.getByRole("button", { name: "Open navigation" }).click()
     await visible(page.locator('nav a[href="/sessions"]'))
-    await browser.shot("20-navigation-tablet")
+    await browser.shot("23-navigation-tablet")
     await page.setViewportSize({ width: 1366, height: 850 })
   })
 
@@ -308,6 +377,6 @@ describe("the portal against the real control plane", () => {
     await page.waitForURL(/\/sign-in/)
     await visible(byTest("sign-in-notice"))
     expect(await byTest("sign-in-notice").textContent()).toContain("was revoked or has expired")
-    await browser.shot("21-signed-out")
+    await browser.shot("24-signed-out")
   })
 })

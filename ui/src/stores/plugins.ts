@@ -1,5 +1,5 @@
-// Plugin administration: installs and their status, the local marketplace, config, enable/disable, uninstall.
-import type { MarketplaceEntry, PluginInstall, PluginInstallDetail } from "@streamspace/schemas"
+// Plugin administration: installs and their status, the local marketplace, config, enable/disable, uninstall, admin actions.
+import type { MarketplaceEntry, PluginActionDeclaration, PluginInstall, PluginInstallDetail } from "@streamspace/schemas"
 import { defineStore } from "pinia"
 import { ref } from "vue"
 import { call } from "@/api/client.ts"
@@ -7,6 +7,13 @@ import { call } from "@/api/client.ts"
 export const usePluginsStore = defineStore("plugins", () => {
   const installs = ref<PluginInstall[]>([])
   const marketplace = ref<MarketplaceEntry[]>([])
+  /** The admin actions each install's manifest declares, by install id. */
+  const actions = ref<Record<string, PluginActionDeclaration[]>>({})
+
+  const loadActions = async (id: string) => {
+    const declared = await call((api) => api.plugins({ id }).actions.get())
+    actions.value = { ...actions.value, [id]: declared }
+  }
 
   const replace = (install: PluginInstall) => {
     installs.value = installs.value.some((i) => i.id === install.id)
@@ -18,6 +25,12 @@ export const usePluginsStore = defineStore("plugins", () => {
     const [list, offered] = await Promise.all([call((api) => api.plugins.get()), call((api) => api.plugins.marketplace.get())])
     installs.value = list
     marketplace.value = offered
+    await Promise.all(list.filter((i) => !actions.value[i.id]).map((i) => loadActions(i.id)))
+  }
+
+  /** Refreshes the installs' status alone (a plugin that is loading becomes running or failed). */
+  async function refreshStatus() {
+    installs.value = await call((api) => api.plugins.get())
   }
 
   const detail = (id: string): Promise<PluginInstallDetail> => call((api) => api.plugins({ id }).get())
@@ -28,6 +41,7 @@ export const usePluginsStore = defineStore("plugins", () => {
       api.plugins.post({ source: "marketplace", pluginId: entry.pluginId, version: entry.version, grant: entry.permissions }),
     )
     replace(installed)
+    await loadActions(installed.id)
     marketplace.value = marketplace.value.map((m) => (m.pluginId === entry.pluginId ? { ...m, installed: true } : m))
     return installed
   }
@@ -44,8 +58,14 @@ export const usePluginsStore = defineStore("plugins", () => {
     const gone = installs.value.find((i) => i.id === id)
     await call((api) => api.plugins({ id }).delete())
     installs.value = installs.value.filter((i) => i.id !== id)
+    const { [id]: _gone, ...rest } = actions.value
+    actions.value = rest
     if (gone) marketplace.value = marketplace.value.map((m) => (m.pluginId === gone.pluginId ? { ...m, installed: false } : m))
   }
 
-  return { installs, marketplace, load, detail, install, configure, setEnabled, uninstall }
+  /** Runs an admin action; the control plane checks the input against the action's schema and audits the run. */
+  const runAction = (id: string, action: string, input: Record<string, unknown>): Promise<unknown> =>
+    call((api) => api.plugins({ id }).actions({ action }).post(input))
+
+  return { installs, marketplace, actions, load, refreshStatus, detail, install, configure, setEnabled, uninstall, runAction }
 })
