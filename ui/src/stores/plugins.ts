@@ -42,8 +42,23 @@ export const usePluginsStore = defineStore("plugins", () => {
     )
     replace(installed)
     await loadActions(installed.id)
-    marketplace.value = marketplace.value.map((m) => (m.pluginId === entry.pluginId ? { ...m, installed: true } : m))
+    marketplace.value = marketplace.value.map((m) =>
+      m.pluginId === entry.pluginId ? { ...m, installed: true, installedVersion: installed.version } : m,
+    )
     return installed
+  }
+
+  /** Moves the install of the entry's plugin to the entry's version; its config and grant stay (the control plane checks they fit). */
+  async function upgrade(entry: MarketplaceEntry): Promise<PluginInstall> {
+    const current = installs.value.find((i) => i.pluginId === entry.pluginId)
+    if (!current) throw new Error(`${entry.pluginId} is not installed.`)
+    const upgraded = await call((api) => api.plugins({ id: current.id }).upgrade.post({ version: entry.version }))
+    replace(upgraded)
+    await loadActions(upgraded.id)
+    marketplace.value = marketplace.value.map((m) =>
+      m.pluginId === entry.pluginId ? { ...m, installedVersion: upgraded.version } : m,
+    )
+    return upgraded
   }
 
   async function configure(id: string, config: Record<string, unknown>) {
@@ -60,12 +75,28 @@ export const usePluginsStore = defineStore("plugins", () => {
     installs.value = installs.value.filter((i) => i.id !== id)
     const { [id]: _gone, ...rest } = actions.value
     actions.value = rest
-    if (gone) marketplace.value = marketplace.value.map((m) => (m.pluginId === gone.pluginId ? { ...m, installed: false } : m))
+    if (gone)
+      marketplace.value = marketplace.value.map((m) =>
+        m.pluginId === gone.pluginId ? { ...m, installed: false, installedVersion: null } : m,
+      )
   }
 
   /** Runs an admin action; the control plane checks the input against the action's schema and audits the run. */
   const runAction = (id: string, action: string, input: Record<string, unknown>): Promise<unknown> =>
     call((api) => api.plugins({ id }).actions({ action }).post(input))
 
-  return { installs, marketplace, actions, load, refreshStatus, detail, install, configure, setEnabled, uninstall, runAction }
+  return {
+    installs,
+    marketplace,
+    actions,
+    load,
+    refreshStatus,
+    detail,
+    install,
+    upgrade,
+    configure,
+    setEnabled,
+    uninstall,
+    runAction,
+  }
 })
