@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test"
 import type { DeadLetter } from "@streamspace/schemas"
 import { eventually } from "../../testing/eventually.ts"
+import { xtermTemplate } from "../../testing/templates.ts"
 import { startTestCore, type TestCore, type TestUser } from "../../testing/test-core.ts"
 import { probeManifest, upload } from "../plugins/test-fixtures.ts"
-import { installRecorder, seenBy, triesOf, xtermTemplate } from "./test-fixtures.ts"
+import { installRecorder, seenBy, triesOf } from "./test-fixtures.ts"
 
 // Real plugin runtime (Node + isolated-vm) and real database; quick retries so the story fits a test.
 describe("event delivery to plugins", () => {

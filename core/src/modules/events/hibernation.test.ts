@@ -6,10 +6,10 @@ import type { PluginManifest } from "@streamspace/schemas"
 import { buildPlugin } from "@streamspace/sdk/plugin/build"
 import { eventually } from "../../testing/eventually.ts"
 import { FakeAgent, fakeCapacity } from "../../testing/fake-agent.ts"
+import { xtermTemplate } from "../../testing/templates.ts"
 import { startTestCore, type TestCore, type TestUser } from "../../testing/test-core.ts"
 import { installPlugin } from "../plugins/service.ts"
 import { recordActivity } from "../sessions/service.ts"
-import { xtermTemplate } from "./test-fixtures.ts"
 
 const PLUGIN_DIR = join(import.meta.dir, "..", "..", "..", "..", "plugins", "hibernation")
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test"
 import type { EventStreamTicket, StreamSpaceEvent } from "@streamspace/schemas"
+import { xtermTemplate } from "../../testing/templates.ts"
 import { startTestCore, type TestCore, type TestUser } from "../../testing/test-core.ts"
-import { xtermTemplate } from "./test-fixtures.ts"
 
 /** Reads Server-Sent Events from a response body, one parsed event at a time. */
 function sse(res: Response) {

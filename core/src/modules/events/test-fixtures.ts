@@ -70,14 +70,3 @@ export async function triesOf(core: TestCore, installId: string, eventId: string
     where install_id = ${installId} and key = ${`tries:${eventId}`}`
   return row?.value ?? 0
 }
-
-export async function xtermTemplate(admin: TestUser): Promise<string> {
-  const { data } = await admin.api.templates.post({
-    name: `xterm-${Math.random().toString(36).slice(2, 8)}`,
-    displayName: "XTerm",
-    category: "Development",
-    image: "streamspace/desktop:latest",
-    resources: { cpu: 1, memory: 512 },
-  })
-  return data?.id as string
-}

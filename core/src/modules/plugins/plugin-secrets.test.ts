@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test"
 import { randomBytes } from "node:crypto"
 import type { PluginInstall, PluginInstallDetail, PluginPermissions, Problem } from "@streamspace/schemas"
+import { xtermTemplate } from "../../testing/templates.ts"
 import { startTestCore, type TestCore, type TestUser } from "../../testing/test-core.ts"
 import { readSecret } from "./secrets.ts"
 import { probeManifest, upload } from "./test-fixtures.ts"
@@ -13,14 +14,7 @@ let templateId: string
 beforeAll(async () => {
   core = await startTestCore({ plugins: true })
   admin = await core.admin()
-  const { data } = await admin.api.templates.post({
-    name: "xterm",
-    displayName: "XTerm",
-    category: "Development",
-    image: "streamspace/desktop:latest",
-    resources: { cpu: 1, memory: 512 },
-  })
-  templateId = data?.id as string
+  templateId = await xtermTemplate(admin)
 })
 afterAll(() => core.close())
 

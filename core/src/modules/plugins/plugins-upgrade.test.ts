@@ -5,6 +5,7 @@ import { mkdtemp, rm } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import type { MarketplaceEntry, PluginInstall, PluginManifest, Problem } from "@streamspace/schemas"
+import { xtermTemplate } from "../../testing/templates.ts"
 import { startTestCore, type TestCore, type TestUser } from "../../testing/test-core.ts"
 import { upgradeFirstPartyPlugins } from "./first-party.ts"
 import { probeBundle, probeManifest } from "./test-fixtures.ts"
@@ -54,14 +55,7 @@ beforeAll(async () => {
   core = await startTestCore({ plugins: { marketplace: dir } })
   admin = await core.admin()
   user = await core.user("upgrade-user")
-  const { data } = await admin.api.templates.post({
-    name: "xterm",
-    displayName: "XTerm",
-    category: "Development",
-    image: "streamspace/desktop:latest",
-    resources: { cpu: 1, memory: 512 },
-  })
-  templateId = data?.id as string
+  templateId = await xtermTemplate(admin)
 })
 afterAll(async () => {
   await core.close()
