@@ -148,9 +148,19 @@ export class DockerSessionDriver implements SessionDriver {
       await this.containers.start(id, info?.State.Paused === true)
       info = await this.containers.inspect(id)
       if (!info) throw new DriverError("SESSION_EXITED", `The container of session ${id} was removed while it started.`, true)
+      // A process that dies at once (a bad setting) takes the container's address with it: say why it ended.
+      if (!info.State.Running) throw await this.exited(id, info)
     }
     await this.waitUntilReady(id, containerIp(info), vncPortOf(info))
     return { sessionId: id, state: "running" }
+  }
+
+  /** The session's container stopped before its desktop answered: the reason Docker gives, and its last output. */
+  private async exited(id: string, info: Docker.ContainerInspectInfo | null): Promise<DriverError> {
+    const logs = await this.containers.logs(id, 20)
+    const tail = logs ? ` Last output:\n${logs}` : ""
+    const why = info ? reportFromInspect(id, info).reason : "its container was removed"
+    return new DriverError("SESSION_EXITED", `Session ${id} stopped before its VNC server answered: ${why}.${tail}`)
   }
 
   private async create(spec: SessionSpec): Promise<void> {
@@ -183,15 +193,13 @@ export class DockerSessionDriver implements SessionDriver {
         stillStarting: async () => (await this.containers.inspect(id))?.State.Running === true,
       })
     } catch (err) {
-      const logs = await this.containers.logs(id, 20)
-      const tail = logs ? ` Last output:\n${logs}` : ""
       if (err instanceof BannerTimeout) {
+        const logs = await this.containers.logs(id, 20)
+        const tail = logs ? ` Last output:\n${logs}` : ""
         const message = `Session ${id} did not answer on VNC port ${port} within ${this.readyTimeoutMs} ms.${tail}`
         throw new DriverError("VNC_TIMEOUT", message, true)
       }
-      const info = await this.containers.inspect(id)
-      const why = info ? reportFromInspect(id, info).reason : "its container was removed"
-      throw new DriverError("SESSION_EXITED", `Session ${id} stopped before its VNC server answered: ${why}.${tail}`)
+      throw await this.exited(id, await this.containers.inspect(id))
     }
   }
 }
