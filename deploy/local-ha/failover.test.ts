@@ -164,16 +164,17 @@ describe("control-plane failover (real processes, HAProxy, Redis, Docker)", () =
         await sql`select a.pid, a.client_port from pg_locks l join pg_stat_activity a on a.pid = l.pid
           where l.locktype = 'advisory' and l.objid = ${DISPATCHER_LOCK} and l.granted`
       )[0] as { pid: number; client_port: number } | undefined
-    const before = await eventually(async () => {
+    // Which replica owns the lock's connection: the process on the other end of that TCP port. Looked up
+    // again if the connection changed between the two reads (a replica re-taking the lock after a blip).
+    const { before, index } = await eventually(async () => {
       const h = await holder()
       expect(h?.client_port).toBeNumber()
-      return h as { pid: number; client_port: number }
+      const ss = Bun.spawn(["ss", "-tnpH", `sport = :${h?.client_port}`], { stdout: "pipe" })
+      const owner = Number(/pid=(\d+)/.exec(await new Response(ss.stdout).text())?.[1])
+      const at = stack.ha.replicas.findIndex((r) => r.process?.proc.pid === owner)
+      expect(at).toBeGreaterThanOrEqual(0)
+      return { before: h as { pid: number; client_port: number }, index: at }
     }, 20_000)
-    // Which replica owns the lock's connection: the process on the other end of that TCP port.
-    const ss = Bun.spawn(["ss", "-tnpH", `sport = :${before.client_port}`], { stdout: "pipe" })
-    const owner = Number(/pid=(\d+)/.exec(await new Response(ss.stdout).text())?.[1])
-    const index = stack.ha.replicas.findIndex((r) => r.process?.proc.pid === owner)
-    expect(index).toBeGreaterThanOrEqual(0)
 
     await stack.ha.kill(index, "SIGKILL")
     running.push(await launchRunning())
