@@ -16,6 +16,9 @@ import { AuthRefused } from "./errors.ts"
 import { accepted, ask, hookUser } from "./service.ts"
 import { claimSetupToken, completeSetup, restoreSetupToken } from "./setup-token.ts"
 
+/** The caller is signed in on these routes: a wrong code or password is 403, never the 401 that means "sign in again". */
+const SIGNED_IN = { signedIn: true }
+
 /** The setup token proves the caller is the first admin; the plugin sets the password. The token then is spent. */
 export async function setup(deps: CoreDeps, body: SetupRequest): Promise<User> {
   const token = await claimSetupToken(deps.sql, body.token)
@@ -63,8 +66,7 @@ export async function changePassword(
     client,
     ...(currentSignInId === undefined ? {} : { keepSignInId: currentSignInId }),
   })
-  if (answer.outcome === "deny") throw AuthRefused.from(answer, { signedIn: true })
-  return { revoked: answer.revoked }
+  return { revoked: accepted(answer, SIGNED_IN).revoked }
 }
 
 export async function status(deps: CoreDeps, user: Principal): Promise<AuthStatus> {
@@ -78,16 +80,16 @@ export async function enrolTotp(deps: CoreDeps, user: Principal) {
 }
 
 export async function verifyTotp(deps: CoreDeps, user: Principal, totp: string) {
-  const { recoveryCodes } = accepted(await ask(deps, "auth.totp.verify", { user: hookUser(user), totp }))
+  const { recoveryCodes } = accepted(await ask(deps, "auth.totp.verify", { user: hookUser(user), totp }), SIGNED_IN)
   return { recoveryCodes }
 }
 
 export async function disableTotp(deps: CoreDeps, user: Principal, factor: { totp?: string; recoveryCode?: string }) {
-  accepted(await ask(deps, "auth.totp.disable", { user: hookUser(user), ...factor }))
+  accepted(await ask(deps, "auth.totp.disable", { user: hookUser(user), ...factor }), SIGNED_IN)
 }
 
 export async function newRecoveryCodes(deps: CoreDeps, user: Principal, totp: string) {
-  const { recoveryCodes } = accepted(await ask(deps, "auth.recoveryCodes", { user: hookUser(user), totp }))
+  const { recoveryCodes } = accepted(await ask(deps, "auth.recoveryCodes", { user: hookUser(user), totp }), SIGNED_IN)
   return { recoveryCodes }
 }
 

@@ -285,6 +285,17 @@ describe("TOTP two-factor", () => {
     const recovery = recoveryCodes[0] as string
     await signedIn("totty", PASSWORD, { recoveryCode: recovery })
     await expectProblem(await signIn("totty", PASSWORD, { recoveryCode: recovery }), 401, "RECOVERY_CODE_INVALID")
+
+    // On the caller's own account routes a wrong code is 403: a 401 would tell the portal its sign-in
+    // ended, and it would refresh and send the same guess again.
+    const wrong = totp.generate({ timestamp: at + 10 * 60_000 })
+    await expectProblem(await core.post("/api/v1/auth/recovery-codes", { totp: wrong }, { token }), 403, "TOTP_INVALID")
+    await expectProblem(await core.post("/api/v1/auth/totp/disable", { totp: wrong }, { token }), 403, "TOTP_INVALID")
+    await expectProblem(
+      await core.post("/api/v1/auth/totp/disable", { recoveryCode: "not-a-code-0000" }, { token }),
+      403,
+      "RECOVERY_CODE_INVALID",
+    )
   })
 
   test("the TOTP routes need a signed-in user", async () => {

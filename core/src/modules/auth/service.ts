@@ -23,9 +23,15 @@ export function ask<H extends AuthHookName>(deps: CoreDeps, hook: H, input: Hook
   return deps.authPolicy.ask(hook, input)
 }
 
-/** The plugin's answer without its denial: a denial is thrown as the matching problem. */
-export function accepted<T extends { outcome: string }>(answer: T | AuthDenied): Exclude<T, AuthDenied> {
-  if (answer.outcome === "deny") throw AuthRefused.from(answer as AuthDenied)
+/**
+ * The plugin's answer without its denial: a denial is thrown as the matching problem (`signedIn`: the
+ * caller's own account routes, where a wrong code is 403 — see AuthRefused).
+ */
+export function accepted<T extends { outcome: string }>(
+  answer: T | AuthDenied,
+  options: { signedIn?: boolean } = {},
+): Exclude<T, AuthDenied> {
+  if (answer.outcome === "deny") throw AuthRefused.from(answer as AuthDenied, options)
   return answer as Exclude<T, AuthDenied>
 }
 
