@@ -66,7 +66,9 @@ export async function changePassword(
     client,
     ...(currentSignInId === undefined ? {} : { keepSignInId: currentSignInId }),
   })
-  return { revoked: accepted(answer, SIGNED_IN).revoked }
+  const { revoked } = accepted(answer, SIGNED_IN)
+  deps.principals.forget() // the ended sign-ins' access tokens stop working here at once
+  return { revoked }
 }
 
 export async function status(deps: CoreDeps, user: Principal): Promise<AuthStatus> {
@@ -101,8 +103,11 @@ export async function listSignIns(deps: CoreDeps, user: Principal, currentId: st
 export async function revokeSignIn(deps: CoreDeps, user: Principal, signInId: string): Promise<void> {
   const { revoked } = accepted(await ask(deps, "auth.signIns.revoke", { user: hookUser(user), signInId }))
   if (revoked === 0) throw new AuthRefused("SIGN_IN_NOT_FOUND", "That sign-in was not found; it may have ended already.")
+  deps.principals.forget()
 }
 
 export async function revokeAllSignIns(deps: CoreDeps, user: Principal): Promise<number> {
-  return accepted(await ask(deps, "auth.signIns.revoke", { user: hookUser(user) })).revoked
+  const { revoked } = accepted(await ask(deps, "auth.signIns.revoke", { user: hookUser(user) }))
+  deps.principals.forget()
+  return revoked
 }

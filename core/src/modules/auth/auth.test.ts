@@ -189,6 +189,7 @@ describe("refresh, sign-out and active sign-ins", () => {
     expect(out.status).toBe(204)
     expect(out.headers.get("set-cookie")).toStartWith("ss_refresh=; Max-Age=0;")
     await expectProblem(await core.post("/api/v1/auth/refresh", { refreshToken: tokens.refreshToken }), 401, "REFRESH_INVALID")
+    await expectProblem(await core.get("/api/v1/auth/status", { token: tokens.accessToken }), 401, "UNAUTHENTICATED")
     const events = await core.deps.sql<{ type: string; payload: { method?: string } }[]>`select type, payload from outbox
       where type like 'user.signed_%' and payload->>'userId' = ${tokens.user.id} order by id desc limit 2`
     expect(events.map((e) => e.type)).toEqual(["user.signed_out", "user.signed_in"])
@@ -207,9 +208,14 @@ describe("refresh, sign-out and active sign-ins", () => {
     expect(listed.map((s) => s.id).sort()).toEqual([laptop.signInId, phone.signInId].sort())
     expect(listed.find((s) => s.current)?.id).toBe(laptop.signInId)
     expect(listed[0]?.ip).toBe("127.0.0.1")
+    // Both access tokens work while both sign-ins live.
+    expect((await core.get("/api/v1/auth/status", { token: phone.accessToken })).status).toBe(200)
     const ended = await core.delete(`/api/v1/auth/sign-ins/${phone.signInId}`, { token: laptop.accessToken })
     expect(ended.status).toBe(204)
     await expectProblem(await core.post("/api/v1/auth/refresh", { refreshToken: phone.refreshToken }), 401, "REFRESH_INVALID")
+    // The ended sign-in's access token stops at once, not when it expires; the other one keeps working.
+    await expectProblem(await core.get("/api/v1/auth/status", { token: phone.accessToken }), 401, "UNAUTHENTICATED")
+    expect((await core.get("/api/v1/auth/status", { token: laptop.accessToken })).status).toBe(200)
     await expectProblem(
       await core.delete(`/api/v1/auth/sign-ins/${phone.signInId}`, { token: laptop.accessToken }),
       404,

@@ -79,6 +79,9 @@ describe("changing your own password", () => {
     await signedIn("pat", NEW)
     await expectProblem(await refresh(phone), 401, "REFRESH_INVALID")
     await expectProblem(await refresh(tablet), 401, "REFRESH_INVALID")
+    // The ended sign-ins' access tokens stop at once too; this one's keeps working.
+    await expectProblem(await core.get("/api/v1/auth/status", { token: phone.accessToken }), 401, "UNAUTHENTICATED")
+    expect((await core.get("/api/v1/auth/status", { token: laptop.accessToken })).status).toBe(200)
     const kept = await refresh(laptop)
     expect(kept.status).toBe(200)
     expect(((await kept.json()) as TokenResponse).signInId).toBe(laptop.signInId)

@@ -81,6 +81,7 @@ export async function refresh(deps: CoreDeps, refreshToken: string | undefined, 
 export async function signOut(deps: CoreDeps, refreshToken: string | undefined): Promise<void> {
   if (refreshToken === undefined) return
   const answer = accepted(await ask(deps, "auth.signOut", { refreshToken }))
+  deps.principals.forget()
   if (answer.userId !== undefined) await recordSignOut(deps, answer.userId)
 }
 

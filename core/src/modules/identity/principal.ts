@@ -5,6 +5,7 @@ import { Unauthenticated } from "../../http/errors.ts"
 import { hashSecret } from "../../infra/ids.ts"
 import { API_KEY_PREFIX, resolveApiKey } from "../api-keys/service.ts"
 import { getActiveUser } from "../users/service.ts"
+import type { AccessClaims } from "./tokens.ts"
 
 export interface Principal {
   id: string
@@ -32,9 +33,31 @@ export function createPrincipalResolver(deps: CoreDeps) {
     return principal
   }
 
+  /** A user's live sign-ins (refresh families), as the auth plugin keeps them; null when it cannot say. */
+  const signIns = new Map<string, { ids: Set<string>; until: number }>()
+  async function liveSignIns(claims: AccessClaims): Promise<Set<string> | null> {
+    const hit = signIns.get(claims.sub)
+    if (hit && hit.until > Date.now()) return hit.ids
+    const answer = await deps.authPolicy
+      ?.ask("auth.signIns.list", { user: { id: claims.sub, username: claims.name, role: claims.role } })
+      .catch(() => null)
+    // The plugin cannot answer (none enabled, or it is down): the token's signature and expiry stand alone.
+    if (answer?.outcome !== "ok") return null
+    if (signIns.size > 10_000) signIns.clear()
+    const ids = new Set(answer.signIns.map((s) => s.id))
+    signIns.set(claims.sub, { ids, until: Date.now() + CACHE_MS })
+    return ids
+  }
+
   async function fromToken(token: string): Promise<Principal | null> {
     const claims = await deps.tokens.verify(token)
     if (!claims) return null
+    // A token from a sign-in that has ended (signed out everywhere, revoked, password changed) stops
+    // working within CACHE_MS on every replica, at once on the one that ended it — not when it expires.
+    if (claims.sid) {
+      const live = await liveSignIns(claims)
+      if (live && !live.has(claims.sid)) return null
+    }
     const hit = cache.get(`u:${claims.sub}`)
     if (hit && hit.until > Date.now()) return hit.principal
     const user = await getActiveUser(deps, claims.sub)
@@ -66,6 +89,7 @@ export function createPrincipalResolver(deps: CoreDeps) {
     /** Forget cached answers after a user or key changes, so the change applies at once here. */
     forget() {
       cache.clear()
+      signIns.clear()
     },
   }
 }
