@@ -37,6 +37,7 @@ const docker = async (...args: string[]) => {
   return { out: out.trim(), code }
 }
 const fileExists = async (path: string) => (await docker("exec", session.container, "test", "-e", path)).code === 0
+const xtermRuns = async () => (await docker("exec", session.container, "pgrep", "-x", "xterm")).code === 0
 /** Established TCP connections to the session's VNC port, read inside its container. */
 async function vncConnections(): Promise<number> {
   const { out } = await docker("exec", session.container, "cat", "/proc/net/tcp", "/proc/net/tcp6")
@@ -77,7 +78,9 @@ describe("the full VNC path (real control plane, real Docker agent, real Xvnc)",
     const watcher = await viewer(bob, session.id, true)
     const owner = await viewer(alice)
     const screen = () => watcher.regionDigest(0, 0, watcher.width, watcher.height - 40)
-    // A fresh session may still be drawing its xterm: wait until the screen holds still.
+    // A fresh session may not have started its xterm yet (keys typed before it maps its window are lost),
+    // or may still be drawing it: wait for the process, then until the screen holds still.
+    expect(await eventually(xtermRuns, 60_000)).toBe(true)
     let before = ""
     for (let i = 0; i < 30 && before !== screen(); i++) {
       before = screen()
