@@ -114,10 +114,16 @@ describe("RFB security proxy against a real TigerVNC server", () => {
       await viewer.update(true)
       after = terminalArea()
     }
-    expect(after).not.toBe(before)
-    expect(await desktop.exec("ls", "/tmp/typed-through-proxy")).toBe("/tmp/typed-through-proxy")
+    // The echo shows before the shell runs the line: look for the file until it is there.
+    let listed = ""
+    for (let i = 0; i < 100 && listed === ""; i++) {
+      listed = await desktop.exec("ls", "/tmp/typed-through-proxy").catch(() => "")
+      if (listed === "") await Bun.sleep(100)
+    }
     viewer.close()
     p.listener.stop(true)
+    expect(after).not.toBe(before)
+    expect(listed).toBe("/tmp/typed-through-proxy")
   })
 
   test("a viewer that vanishes mid-frame closes the proxy's connection to the VNC server", async () => {
