@@ -104,26 +104,41 @@ describe("RFB security proxy against a real TigerVNC server", () => {
   test("keys typed through the proxy reach the session: the xterm runs the command and shows it", async () => {
     const p = proxyListener(() => desktop)
     const viewer = await RfbClient.tcp("127.0.0.1", p.port, { keepPixels: true })
-    await viewer.update(false)
-    const terminalArea = () => viewer.regionDigest(0, 0, viewer.width, viewer.height - 40)
-    const before = terminalArea()
-    viewer.type("touch /tmp/typed-through-proxy\n")
-    let after = before
-    for (let i = 0; i < 40 && after === before; i++) {
-      await Bun.sleep(50)
-      await viewer.update(true)
-      after = terminalArea()
+    try {
+      await viewer.update(false)
+      const terminalArea = () => viewer.regionDigest(0, 0, viewer.width, viewer.height - 40)
+      // Keys sent before the xterm maps its window are lost: wait for its process, then for a still screen.
+      const deadline = Date.now() + 60_000
+      while (!(await desktop.exec("pgrep", "-x", "xterm").then(Boolean, () => false))) {
+        if (Date.now() > deadline) throw new Error("the desktop's xterm did not start within 60 s")
+        await Bun.sleep(200)
+      }
+      let before = ""
+      // Full updates: an incremental one is not answered until something changes, so it could wait forever.
+      for (let i = 0; i < 30 && before !== terminalArea(); i++) {
+        before = terminalArea()
+        await Bun.sleep(500)
+        await viewer.update(false)
+      }
+      viewer.type("touch /tmp/typed-through-proxy\n")
+      let after = before
+      for (let i = 0; i < 40 && after === before; i++) {
+        await Bun.sleep(50)
+        await viewer.update(false)
+        after = terminalArea()
+      }
+      expect(after).not.toBe(before)
+      // The echo shows before the shell runs the line: look for the file until it is there (10 s at most).
+      let listed = ""
+      for (const until = Date.now() + 10_000; listed === "" && Date.now() < until; ) {
+        listed = await desktop.exec("ls", "/tmp/typed-through-proxy").catch(() => "")
+        if (listed === "") await Bun.sleep(100)
+      }
+      expect(listed).toBe("/tmp/typed-through-proxy")
+    } finally {
+      viewer.close()
+      p.listener.stop(true)
     }
-    // The echo shows before the shell runs the line: look for the file until it is there.
-    let listed = ""
-    for (let i = 0; i < 100 && listed === ""; i++) {
-      listed = await desktop.exec("ls", "/tmp/typed-through-proxy").catch(() => "")
-      if (listed === "") await Bun.sleep(100)
-    }
-    viewer.close()
-    p.listener.stop(true)
-    expect(after).not.toBe(before)
-    expect(listed).toBe("/tmp/typed-through-proxy")
   })
 
   test("a viewer that vanishes mid-frame closes the proxy's connection to the VNC server", async () => {
