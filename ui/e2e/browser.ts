@@ -51,3 +51,12 @@ export async function openBrowser(baseURL: string, viewport = { width: 1366, hei
     },
   }
 }
+
+/** A browser whose tab is signed in with an API key, kept the way the portal keeps it (this tab's sessionStorage). */
+export async function openSignedIn(baseURL: string, apiKey: string): Promise<Browser> {
+  const browser = await openBrowser(baseURL)
+  await browser.context.addInitScript((token) => {
+    sessionStorage.setItem("streamspace.credential", JSON.stringify({ kind: "api_key", token }))
+  }, apiKey)
+  return browser
+}

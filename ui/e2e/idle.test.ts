@@ -4,7 +4,7 @@
 // once and on the server at its next tick; left alone again, the session hibernates.
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test"
 import type { Locator, Page } from "playwright-core"
-import { type Browser, openBrowser } from "./browser.ts"
+import { type Browser, openSignedIn } from "./browser.ts"
 import { type ControlPlane, ensurePluginsBuilt, ensurePortalBuilt, startControlPlane } from "./control-plane.ts"
 import { until, waitForPicture, waitForStill, xtermSpot } from "./desktop.ts"
 
@@ -57,10 +57,7 @@ beforeAll(async () => {
   sessionId = (
     await api<{ id: string }>("/api/v1/sessions", { method: "POST", body: JSON.stringify({ templateId: desktop?.id }) })
   ).id
-  owner = await openBrowser(core.url)
-  await owner.context.addInitScript((token) => {
-    sessionStorage.setItem("streamspace.credential", JSON.stringify({ kind: "api_key", token }))
-  }, core.adminKey)
+  owner = await openSignedIn(core.url, core.adminKey)
 }, 300_000)
 
 afterAll(async () => {

@@ -7,7 +7,7 @@ import { join } from "node:path"
 import type { PluginInstall } from "@streamspace/schemas"
 import type { Locator, Page } from "playwright-core"
 import { probeBundle, probeManifest } from "../../core/src/modules/plugins/test-fixtures.ts"
-import { type Browser, openBrowser } from "./browser.ts"
+import { type Browser, openSignedIn } from "./browser.ts"
 import { type ControlPlane, ensurePortalBuilt, startControlPlane } from "./control-plane.ts"
 
 const T = 20_000
@@ -50,10 +50,7 @@ beforeAll(async () => {
     method: "POST",
     body: JSON.stringify({ source: "marketplace", pluginId: ID, grant: probeManifest().permissions, config: { size: 7 } }),
   })
-  browser = await openBrowser(core.url)
-  await browser.context.addInitScript((token) => {
-    sessionStorage.setItem("streamspace.credential", JSON.stringify({ kind: "api_key", token }))
-  }, core.adminKey)
+  browser = await openSignedIn(core.url, core.adminKey)
   page = browser.page
 }, 180_000)
 

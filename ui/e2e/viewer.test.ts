@@ -4,7 +4,7 @@
 // browser whose typing changes nothing, stop it. Screenshots land in artifacts/screenshots/.
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test"
 import type { Locator, Page } from "playwright-core"
-import { type Browser, openBrowser } from "./browser.ts"
+import { type Browser, openSignedIn } from "./browser.ts"
 import { type ControlPlane, ensurePortalBuilt, startControlPlane } from "./control-plane.ts"
 import {
   containerOf,
@@ -38,14 +38,7 @@ const visible = (l: Locator, timeout = T) => l.first().waitFor({ state: "visible
 const phase = (page: Page, value: string, timeout = DESKTOP_T) =>
   page.locator(`[data-test="viewer"][data-phase="${value}"]`).waitFor({ timeout })
 
-/** Signs a browser tab in with an API key the way the portal keeps it (this tab's sessionStorage). */
-async function signedIn(key: string): Promise<Browser> {
-  const browser = await openBrowser(core.url)
-  await browser.context.addInitScript((token) => {
-    sessionStorage.setItem("streamspace.credential", JSON.stringify({ kind: "api_key", token }))
-  }, key)
-  return browser
-}
+const signedIn = (key: string) => openSignedIn(core.url, key)
 
 async function api<T>(path: string, key: string, init: RequestInit = {}): Promise<T> {
   const res = await fetch(`${core.url}${path}`, { ...init, headers: { authorization: `Bearer ${key}`, ...init.headers } })
