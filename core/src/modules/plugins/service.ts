@@ -99,17 +99,25 @@ async function findRow(deps: CoreDeps, id: string) {
   return row
 }
 
+/** Bundles are kept by hash with their manifest: the same bytes under another manifest are refused. */
+async function storeBundle(
+  sql: Parameters<typeof repo.putBundle>[0],
+  b: { sha256: string; manifest: PluginManifest; bundle: string },
+) {
+  const stored = await repo.putBundle(sql, b)
+  if (!Bun.deepEquals(stored, b.manifest))
+    throw new Conflict(
+      `This bundle (sha256 ${b.sha256}) is installed with another manifest; uninstall that plugin first.`,
+      "PLUGIN_BUNDLE_CONFLICT",
+    )
+}
+
 export async function installPlugin(deps: CoreDeps, host: PluginHost, body: InstallPlugin): Promise<PluginInstall> {
   const { manifest, bundle, sha256 } = await sourceOf(host, body)
   const granted = checkedGrant(manifest, body.grant)
   const config = validateConfig(manifest.configSchema, body.config ?? {})
   const id = await deps.sql.begin(async (tx) => {
-    const stored = await repo.putBundle(tx, { sha256, manifest, bundle })
-    if (!Bun.deepEquals(stored, manifest))
-      throw new Conflict(
-        `This bundle (sha256 ${sha256}) is installed with another manifest; uninstall that plugin first.`,
-        "PLUGIN_BUNDLE_CONFLICT",
-      )
+    await storeBundle(tx, { sha256, manifest, bundle })
     const inserted = await repo.insertInstall(tx, {
       pluginId: manifest.id,
       version: manifest.version,
@@ -177,9 +185,7 @@ export async function upgradePlugin(deps: CoreDeps, host: PluginHost, id: string
   const granted = checkedGrant(manifest, body.grant ?? row.permissionsGranted)
   const config = validateConfig(manifest.configSchema, body.config ?? row.config)
   await deps.sql.begin(async (tx) => {
-    const stored = await repo.putBundle(tx, { sha256, manifest, bundle })
-    if (!Bun.deepEquals(stored, manifest))
-      throw new Conflict(`This bundle (sha256 ${sha256}) is stored with another manifest.`, "PLUGIN_BUNDLE_CONFLICT")
+    await storeBundle(tx, { sha256, manifest, bundle })
     await repo.replaceBundle(tx, id, { version: manifest.version, bundleSha256: sha256, config, granted })
     await repo.deleteUnusedBundles(tx)
   })
